@@ -1,0 +1,123 @@
+//! Command-line interface: the commands and flags, with their help texts (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Format;
+
+/// sitrep builds a static incident atlas from TOML incidents, Markdown briefs and GeoJSON
+/// boundaries.
+///
+/// Exit codes: 0 success; 1 content errors (the diagnostics say where and what to do);
+/// 2 usage, configuration, template or I/O failure.
+#[derive(Debug, Parser)]
+#[command(name = "sitrep", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The site folder (the one holding sitrep.toml).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// When to colour output: auto (only on a terminal), always, never. NO_COLOR is honoured.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into the output folder (default public/), replacing it atomically.
+    Build(BuildArgs),
+    /// Check all content and templates without writing anything; report every problem.
+    Check(CheckArgs),
+    /// Build and serve the site locally, rebuilding and reloading pages on every change.
+    Serve(ServeArgs),
+    /// Create a new incident, brief or actor file from a commented template.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Output folder; replaced as a whole, and only if sitrep made it.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Publish at this URL instead of base_url from sitrep.toml (e.g. https://user.github.io/atlas/).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on.
+    #[arg(long, short, default_value_t = 1111)]
+    pub port: u16,
+    /// Address to bind; anything but loopback exposes the preview to your network.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: std::net::IpAddr,
+    /// Serve under this URL's path instead of base_url's (e.g. http://127.0.0.1:1111/atlas/).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    #[command(subcommand)]
+    pub kind: NewKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewKind {
+    /// A new incident file under content/incidents/<year>/.
+    Incident {
+        /// Short, neutral title; prompted for on a terminal when left out.
+        #[arg(long)]
+        title: Option<String>,
+        /// Date of the incident, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        /// District (name or alias) where it happened.
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// A new brief under content/briefs/.
+    Brief {
+        /// Title of the brief.
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// A new actor under content/actors/.
+    Actor {
+        /// Conventional name of the group.
+        #[arg(long)]
+        name: Option<String>,
+        /// Short name or acronym (also the file name), e.g. TTP.
+        #[arg(long)]
+        short_name: Option<String>,
+    },
+}

@@ -1,0 +1,59 @@
+//! `sitrep check`: runs the whole pipeline in memory and reports every problem; writes nothing.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use sitrep::cli::CheckArgs;
+use sitrep::config::{Config, Overrides};
+use sitrep::diagnostic::{self, ContentErrors, Format};
+
+use super::Ui;
+
+pub fn run(root: &Path, args: &CheckArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let diagnostics = match collect(root, ui) {
+        Ok(d) => d,
+        Err(e) => match e.downcast::<ContentErrors>() {
+            Ok(ContentErrors(d)) => d,
+            Err(e) => return Err(e),
+        },
+    };
+    ui.clear_progress();
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    match args.format {
+        Format::Human => {
+            if !ui.quiet || errors > 0 {
+                eprint!("{}", diagnostic::render_human(&diagnostics, ui.colour));
+            }
+        }
+        Format::Json => println!("{}", diagnostic::render_json(&diagnostics)),
+        Format::Github => print!("{}", diagnostic::render_github(&diagnostics)),
+    }
+    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
+    let summary = format!("{errors} error{}, {warnings} warning{} in {:.2} s", plural(errors), plural(warnings), started.elapsed().as_secs_f64());
+    if failed {
+        ui.error(&format!("check failed: {summary}"));
+        Ok(ExitCode::from(1))
+    } else {
+        ui.success(&format!("check passed: {summary}"));
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn collect(root: &Path, ui: &Ui) -> anyhow::Result<Vec<diagnostic::Diagnostic>> {
+    let config = Config::load(root, &Overrides::default())?;
+    ui.progress("fetching boundary layers");
+    let geo = sitrep::load_geodata(&config)?;
+    let generated = sitrep::generate(&config, &geo, &|step| ui.progress(step))?;
+    Ok(generated.diagnostics)
+}

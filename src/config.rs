@@ -1,0 +1,216 @@
+//! Config stage: reads `sitrep.toml` (unknown keys rejected with line and column) and the
+//! command-line overrides into one `Config` every later stage reads.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::{ContentErrors, Diagnostic};
+use crate::geo::LayerSpec;
+
+pub const CONFIG_FILE: &str = "sitrep.toml";
+
+/// The site configuration as written in `sitrep.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Site title, shown in the header and the feed.
+    pub title: String,
+    /// One-sentence description for the home page, feed and search engines.
+    #[serde(default)]
+    pub description: String,
+    /// Absolute URL where the site is published, ending in `/`; its path is the base path.
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Theme folder name under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default)]
+    pub data: DataConfig,
+    #[serde(default)]
+    pub map: MapConfig,
+    pub geodata: GeodataConfig,
+}
+
+/// Licence and attribution of the atlas data itself.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    #[serde(default)]
+    pub license: String,
+    #[serde(default)]
+    pub license_url: Option<String>,
+    #[serde(default)]
+    pub attribution: String,
+}
+
+/// Map options. No tile server is used unless `tile_url` is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapConfig {
+    #[serde(default)]
+    pub tile_url: Option<String>,
+    #[serde(default)]
+    pub tile_attribution: Option<String>,
+}
+
+/// Boundary layers and where to fetch them from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeodataConfig {
+    /// A local folder holding the layer files; relative paths are from the site root.
+    /// `SITREP_GEODATA_MIRROR` overrides it. When neither is set, `../shared/geodata` is used
+    /// if present, else each layer's upstream URL.
+    #[serde(default)]
+    pub mirror: Option<PathBuf>,
+    pub layers: Vec<LayerSpec>,
+}
+
+fn default_language() -> String {
+    "en".to_string()
+}
+
+fn default_theme() -> String {
+    "default".to_string()
+}
+
+/// Everything the pipeline needs to know about where things are and how to build.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub site: SiteConfig,
+    /// `base_url` with a trailing slash, e.g. `https://example.org/atlas/`.
+    pub base_url: String,
+    /// The path part of `base_url`, e.g. `/atlas/` (always starts and ends with `/`).
+    pub base_path: String,
+    pub output_dir: PathBuf,
+    pub geodata_dir: PathBuf,
+    pub mirror: Option<PathBuf>,
+    pub theme_dir: PathBuf,
+    /// Leaflet's `dist` folder from the npm package.
+    pub leaflet_dir: PathBuf,
+    /// "Today" for date checks; fixed by `SOURCE_DATE_EPOCH`-style overrides in tests.
+    pub today: chrono::NaiveDate,
+}
+
+/// Command-line overrides of the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub base_url: Option<String>,
+    pub output_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads `<root>/sitrep.toml` and applies overrides. Errors are diagnostics with positions.
+    pub fn load(root: &Path, overrides: &Overrides) -> anyhow::Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read {}: {e}. Run sitrep in a site folder (one with {CONFIG_FILE}) or pass --root",
+                path.display()
+            )
+        })?;
+        let site = parse_site_config(&text).map_err(|d| ContentErrors(vec![d]))?;
+        Config::from_site(root, site, overrides).map_err(|d| ContentErrors(vec![d]).into())
+    }
+
+    fn from_site(
+        root: &Path,
+        site: SiteConfig,
+        overrides: &Overrides,
+    ) -> Result<Config, Diagnostic> {
+        let base_url_raw = overrides.base_url.clone().unwrap_or(site.base_url.clone());
+        let (base_url, base_path) = split_base_url(&base_url_raw).ok_or_else(|| {
+            Diagnostic::error(CONFIG_FILE, "invalid-base-url", format!("base_url `{base_url_raw}` is not an absolute http(s) URL"))
+                .with_hint("write it like https://example.org/ or https://user.github.io/atlas/")
+        })?;
+        let mirror = std::env::var_os("SITREP_GEODATA_MIRROR")
+            .map(PathBuf::from)
+            .or_else(|| site.geodata.mirror.clone())
+            .map(|m| if m.is_absolute() { m } else { root.join(m) })
+            .or_else(|| {
+                let default = root.join("../shared/geodata");
+                default.is_dir().then_some(default)
+            });
+        let theme_dir = root.join("themes").join(&site.theme);
+        let today = match std::env::var("SITREP_TODAY") {
+            Ok(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| {
+                Diagnostic::error("SITREP_TODAY", "invalid-date", format!("`{s}` is not a YYYY-MM-DD date"))
+            })?,
+            Err(_) => chrono::Local::now().date_naive(),
+        };
+        Ok(Config {
+            root: root.to_path_buf(),
+            base_url,
+            base_path,
+            output_dir: overrides
+                .output_dir
+                .clone()
+                .unwrap_or_else(|| root.join("public")),
+            geodata_dir: root.join("geodata"),
+            mirror,
+            leaflet_dir: std::env::var_os("SITREP_LEAFLET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("node_modules/leaflet/dist")),
+            theme_dir,
+            today,
+            site,
+        })
+    }
+
+    /// A site-internal URL: `path` relative to the site root (no leading slash) with the base path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_path, path.trim_start_matches('/'))
+    }
+
+    /// An absolute URL for feeds and sitemaps.
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path.trim_start_matches('/'))
+    }
+}
+
+/// Parses the config text, turning TOML errors into positioned diagnostics.
+pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
+    toml::from_str::<SiteConfig>(text).map_err(|e| crate::content::toml_diagnostic(CONFIG_FILE, text, &e))
+}
+
+/// Splits an absolute http(s) URL into (url with trailing slash, path with slashes).
+fn split_base_url(raw: &str) -> Option<(String, String)> {
+    let rest = raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))?;
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    if host_end == 0 || raw.contains(['?', '#', '"', '<', '>', ' ', '\'']) {
+        return None;
+    }
+    let path = rest[host_end..].trim_end_matches('/');
+    let base_path = format!("{}/", path);
+    let base_path = if base_path.starts_with('/') { base_path } else { format!("/{base_path}") };
+    let scheme_len = raw.len() - rest.len();
+    let base_url = format!("{}{}{}", &raw[..scheme_len], &rest[..host_end], base_path);
+    Some((base_url, base_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_gives_base_path() {
+        assert_eq!(
+            split_base_url("https://example.org"),
+            Some(("https://example.org/".into(), "/".into()))
+        );
+        assert_eq!(
+            split_base_url("https://u.github.io/atlas"),
+            Some(("https://u.github.io/atlas/".into(), "/atlas/".into()))
+        );
+        assert_eq!(
+            split_base_url("http://localhost:8080/a/b/"),
+            Some(("http://localhost:8080/a/b/".into(), "/a/b/".into()))
+        );
+        assert_eq!(split_base_url("example.org/x"), None);
+        assert_eq!(split_base_url("javascript:alert(1)"), None);
+    }
+}

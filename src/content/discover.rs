@@ -1,0 +1,165 @@
+//! Finds content files in a stable order and reads them, rejecting stray, non-UTF-8 and
+//! oversized files with a diagnostic.
+
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use crate::diagnostic::{display_path, Diagnostic};
+
+/// Content files larger than this are rejected (1 MiB).
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Incident,
+    Actor,
+    Brief,
+    RegionNote,
+    Aliases,
+}
+
+/// A content file, read and classified.
+#[derive(Debug, Clone)]
+pub struct ContentFile {
+    pub kind: FileKind,
+    pub display_path: String,
+    /// File name without extension (region notes: the slug path, e.g. `balochistan/quetta`).
+    pub slug: String,
+    pub text: String,
+}
+
+/// Walks `<root>/content` in sorted order. Returns the readable files and diagnostics for the rest.
+pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
+    let content_dir = root.join("content");
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    if !content_dir.is_dir() {
+        diagnostics.push(
+            Diagnostic::error("content", "missing-content", "there is no content/ folder")
+                .with_hint("create content/incidents/, content/actors/ and content/briefs/ (see CONTRIBUTING.md)"),
+        );
+        return (files, diagnostics);
+    }
+    let walker = WalkDir::new(&content_dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| display_path(root, p)).unwrap_or_else(|| "content".into());
+                diagnostics.push(Diagnostic::error(&path, "unreadable", format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let path = entry.path();
+        let shown = display_path(root, path);
+        let rel = path.strip_prefix(&content_dir).unwrap_or(path);
+        let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let classified = classify(&parts);
+        let (kind, slug) = match classified {
+            Ok(k) => k,
+            Err(hint) => {
+                diagnostics.push(
+                    Diagnostic::error(&shown, "stray-file", "this file is not part of the content model")
+                        .with_hint(hint),
+                );
+                continue;
+            }
+        };
+        if entry.file_type().is_symlink() {
+            diagnostics.push(
+                Diagnostic::error(&shown, "symlink", "content files may not be symbolic links")
+                    .with_hint("replace the link with the file itself"),
+            );
+            continue;
+        }
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > MAX_FILE_BYTES {
+            diagnostics.push(
+                Diagnostic::error(&shown, "file-too-large", format!("this file is {size} bytes; the limit is {MAX_FILE_BYTES}"))
+                    .with_hint("split it or shorten it; content files are at most 1 MiB"),
+            );
+            continue;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => files.push(ContentFile { kind, display_path: shown, slug, text }),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+                diagnostics.push(
+                    Diagnostic::error(&shown, "not-utf8", "this file is not valid UTF-8")
+                        .at(&valid, offset)
+                        .with_hint("save the file as UTF-8 in your editor"),
+                );
+            }
+        }
+    }
+    (files, diagnostics)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
+/// Decides what a file under content/ is from its path parts, or says where it belongs.
+fn classify(parts: &[String]) -> Result<(FileKind, String), String> {
+    let stem_of = |name: &str, ext: &str| name.strip_suffix(ext).map(str::to_string);
+    match parts {
+        [dir, year, name] if dir == "incidents" => match stem_of(name, ".toml") {
+            Some(stem) if year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) => Ok((FileKind::Incident, stem)),
+            Some(_) => Err(format!("incident files go in a folder named after their year: content/incidents/<year>/{name}")),
+            None => Err("only .toml incident files belong in content/incidents/".into()),
+        },
+        [dir, name] if dir == "incidents" => Err(format!(
+            "move it into the folder of its year: content/incidents/<year>/{name}"
+        )),
+        [dir, name] if dir == "actors" => stem_of(name, ".toml")
+            .map(|s| (FileKind::Actor, s))
+            .ok_or_else(|| "only .toml actor files belong in content/actors/".into()),
+        [dir, name] if dir == "briefs" => stem_of(name, ".md")
+            .map(|s| (FileKind::Brief, s))
+            .ok_or_else(|| "only .md brief files belong in content/briefs/".into()),
+        [dir, name] if dir == "regions" && name == "aliases.toml" => Ok((FileKind::Aliases, "aliases".into())),
+        [dir, rest @ ..] if dir == "regions" && (1..=3).contains(&rest.len()) => {
+            let last = rest.last().map(String::as_str).unwrap_or("");
+            let stem = stem_of(last, ".md").ok_or_else(|| "only .md region notes and aliases.toml belong in content/regions/".to_string())?;
+            let mut slug: Vec<&str> = rest[..rest.len() - 1].iter().map(String::as_str).collect();
+            slug.push(&stem);
+            Ok((FileKind::RegionNote, slug.join("/")))
+        }
+        _ => Err("content/ holds incidents/<year>/*.toml, actors/*.toml, briefs/*.md and regions/ notes; move or delete this file".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(p: &str) -> Vec<String> {
+        p.split('/').map(String::from).collect()
+    }
+
+    #[test]
+    fn classifies_paths() {
+        assert_eq!(classify(&parts("incidents/2024/2024-01-01-x.toml")), Ok((FileKind::Incident, "2024-01-01-x".into())));
+        assert!(classify(&parts("incidents/2024-01-01-x.toml")).is_err());
+        assert!(classify(&parts("incidents/2024/notes.txt")).is_err());
+        assert_eq!(classify(&parts("regions/balochistan/quetta.md")), Ok((FileKind::RegionNote, "balochistan/quetta".into())));
+        assert_eq!(classify(&parts("regions/aliases.toml")), Ok((FileKind::Aliases, "aliases".into())));
+        assert!(classify(&parts("README.md")).is_err());
+    }
+}

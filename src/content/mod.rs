@@ -1,0 +1,210 @@
+//! Load stage: finds every content file (stable order), checks it is UTF-8 and not too large,
+//! and parses incidents, actors, briefs, region notes and aliases into raw, span-carrying records.
+
+mod discover;
+pub mod model;
+
+use std::path::Path;
+
+use toml::Spanned;
+
+use crate::diagnostic::Diagnostic;
+pub use discover::{discover, ContentFile, FileKind, MAX_FILE_BYTES};
+pub use model::*;
+
+/// A content file's text and its path relative to the site root.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    pub path: String,
+    pub text: String,
+}
+
+/// A parsed record with the file it came from. `offset` is where its TOML starts in the file
+/// (non-zero for front matter), so spans can be turned into file positions.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub source: std::sync::Arc<SourceText>,
+    pub offset: usize,
+    /// File name without extension: the incident id, actor or brief slug.
+    pub slug: String,
+    pub value: T,
+}
+
+impl<T> Loaded<T> {
+    /// A diagnostic pointing at `span` (relative to the record's TOML) in this file.
+    pub fn error_at(&self, span: std::ops::Range<usize>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+        let span = (span.start + self.offset)..(span.end + self.offset);
+        Diagnostic::error(&self.source.path, kind, message).at_span(&self.source.text, span)
+    }
+
+    /// Like `error_at`, as a warning.
+    pub fn warning_at(&self, span: std::ops::Range<usize>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+        let mut d = self.error_at(span, kind, message);
+        d.severity = crate::diagnostic::Severity::Warning;
+        d
+    }
+
+    /// A diagnostic at a spanned field.
+    pub fn error_on<V>(&self, field: &Spanned<V>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+        self.error_at(field.span(), kind, message)
+    }
+
+    pub fn warning_on<V>(&self, field: &Spanned<V>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+        self.warning_at(field.span(), kind, message)
+    }
+}
+
+/// Every record of a site, as parsed, before references are resolved.
+#[derive(Debug, Default)]
+pub struct RawContent {
+    pub incidents: Vec<Loaded<RawIncident>>,
+    pub actors: Vec<Loaded<RawActor>>,
+    pub briefs: Vec<Loaded<RawBrief>>,
+    pub region_notes: Vec<Loaded<RawRegionNote>>,
+    pub aliases: Option<Loaded<RawAliases>>,
+}
+
+/// Reads and parses every content file under `<root>/content`. Problems become diagnostics;
+/// files that fail to parse are left out of the result.
+pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
+    let (files, mut diagnostics) = discover(root);
+    let mut content = RawContent::default();
+    for file in files {
+        let source = std::sync::Arc::new(SourceText {
+            path: file.display_path.clone(),
+            text: file.text,
+        });
+        let parsed = match file.kind {
+            FileKind::Incident => parse_toml(&source, 0, &file.slug).map(|l| content.incidents.push(l)),
+            FileKind::Actor => parse_toml(&source, 0, &file.slug).map(|l| content.actors.push(l)),
+            FileKind::Aliases => parse_toml(&source, 0, &file.slug).map(|l| content.aliases = Some(l)),
+            FileKind::Brief => parse_markdown(&source, &file.slug, true).map(|l| content.briefs.push(l)),
+            FileKind::RegionNote => parse_markdown(&source, &file.slug, false).map(|l| content.region_notes.push(l)),
+        };
+        if let Err(d) = parsed {
+            diagnostics.push(d);
+        }
+    }
+    (content, diagnostics)
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    source: &std::sync::Arc<SourceText>,
+    offset: usize,
+    slug: &str,
+) -> Result<Loaded<T>, Diagnostic> {
+    let toml_text = &source.text[offset..];
+    toml::from_str::<T>(toml_text)
+        .map(|value| Loaded {
+            source: source.clone(),
+            offset,
+            slug: slug.to_string(),
+            value,
+        })
+        .map_err(|e| {
+            let mut d = toml_diagnostic(&source.path, toml_text, &e);
+            // Re-anchor positions from the TOML part to the whole file.
+            if let Some(span) = e.span() {
+                d = d.at(&source.text, span.start + offset);
+            }
+            d
+        })
+}
+
+/// Markdown with `+++` TOML front matter: the front matter becomes `T`'s fields, the body
+/// goes to `body`. Region notes may omit the front matter.
+fn parse_markdown<T: MarkdownRecord>(
+    source: &std::sync::Arc<SourceText>,
+    slug: &str,
+    front_matter_required: bool,
+) -> Result<Loaded<T>, Diagnostic> {
+    let text = &source.text;
+    let Some((fm_start, fm_end, body_start)) = split_front_matter(text) else {
+        if front_matter_required || text.starts_with("+++") {
+            let d = Diagnostic::error(&source.path, "missing-front-matter", "this file has no `+++` front matter")
+                .at(text, 0)
+                .with_hint("start the file with a line `+++`, TOML fields (title, date, …), then another line `+++`, then the Markdown body");
+            return Err(d);
+        }
+        return Ok(Loaded {
+            source: source.clone(),
+            offset: 0,
+            slug: slug.to_string(),
+            value: T::from_body(text.to_string()),
+        });
+    };
+    let fm = &text[fm_start..fm_end];
+    let mut value: T = toml::from_str(fm).map_err(|e| {
+        let mut d = toml_diagnostic(&source.path, fm, &e);
+        if let Some(span) = e.span() {
+            d = d.at(text, span.start + fm_start);
+        }
+        d
+    })?;
+    value.set_body(text[body_start..].to_string());
+    Ok(Loaded {
+        source: source.clone(),
+        offset: fm_start,
+        slug: slug.to_string(),
+        value,
+    })
+}
+
+/// Finds `+++\n…\n+++` at the start of `text`: (front matter start, end, body start).
+pub fn split_front_matter(text: &str) -> Option<(usize, usize, usize)> {
+    let text_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
+    let rest = &text[text_start..];
+    let first = rest.strip_prefix("+++")?;
+    let newline = first.find('\n')?;
+    if !first[..newline].trim().is_empty() {
+        return None;
+    }
+    let fm_start = text_start + 3 + newline + 1;
+    let mut pos = fm_start;
+    for line in text[fm_start..].split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return Some((fm_start, pos, pos + line.len()));
+        }
+        pos += line.len();
+    }
+    None
+}
+
+/// Converts a TOML parse error into a diagnostic with a friendlier message and hint.
+pub fn toml_diagnostic(path: &str, text: &str, error: &toml::de::Error) -> Diagnostic {
+    let message = error.message().trim().to_string();
+    let (kind, hint) = classify_toml_error(&message);
+    let mut d = Diagnostic::error(path, kind, message);
+    if let Some(span) = error.span() {
+        d = d.at_span(text, span);
+    } else {
+        d = d.at(text, 0);
+    }
+    match hint {
+        Some(h) => d.with_hint(h),
+        None => d,
+    }
+}
+
+fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest.split('`').skip(1).filter(|s| !s.trim().is_empty() && !s.contains(',') && !s.contains("expected")).collect();
+        let suggestion = crate::validate::suggest(field, expected.iter().copied());
+        let hint = match suggestion {
+            Some(s) => format!("did you mean `{s}`? Remove or rename `{field}`"),
+            None => format!("remove `{field}`; CONTRIBUTING.md lists the allowed fields"),
+        };
+        return ("unknown-field", Some(hint));
+    }
+    if message.starts_with("missing field") {
+        return ("missing-field", Some("add the field; CONTRIBUTING.md shows an example of every field".into()));
+    }
+    if message.starts_with("invalid type") || message.contains("did not match any variant") {
+        return ("wrong-type", Some("check the value's type: text in quotes, dates as YYYY-MM-DD without quotes, numbers without quotes".into()));
+    }
+    if message.contains("duplicate key") {
+        return ("duplicate-key", Some("each key may appear once per table; remove the repeated one".into()));
+    }
+    ("toml-syntax", Some("fix the TOML syntax at this position (strings in quotes, one key = value per line)".into()))
+}

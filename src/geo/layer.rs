@@ -1,0 +1,445 @@
+//! Geo stage, loading: parses and normalises a GeoJSON FeatureCollection into named shapes.
+
+use crate::geo::{GeoError, LayerSpec};
+use geo::{Area, BoundingRect, Centroid, Coord, LineString, MultiPolygon, Point, Polygon, Rect};
+use serde_json::Value;
+use std::path::Path;
+
+/// Tolerance of the pole-of-inaccessibility search, in degrees (~100 m).
+const LABEL_TOLERANCE_DEG: f64 = 0.001;
+
+/// One named boundary unit (a district, province or country outline).
+#[derive(Debug, Clone)]
+pub struct Shape {
+    /// Display name from the layer's `name_property`.
+    pub name: String,
+    /// The unit's own ISO code (geoBoundaries `shapeISO`, e.g. "PK-KP"), if present and non-empty.
+    pub iso: Option<String>,
+    /// ISO3 country code: from the layer's `iso_property` if declared, else the layer's `country`.
+    pub country: Option<String>,
+    /// Normalised geometry (RFC 7946 winding, closed rings, no consecutive duplicates).
+    pub geometry: MultiPolygon<f64>,
+    /// Bounding box of `geometry`.
+    pub bbox: Rect<f64>,
+    /// Label point: pole of inaccessibility of the largest polygon.
+    pub label: Point<f64>,
+}
+
+/// A loaded layer: its declaration and shapes in file order.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub spec: LayerSpec,
+    pub shapes: Vec<Shape>,
+}
+
+/// Reads and parses the layer file at `path`; see [`parse_layer`].
+pub fn load_layer(spec: &LayerSpec, path: &Path) -> Result<(Layer, Vec<String>), GeoError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        GeoError::new(
+            &origin,
+            None,
+            format!("cannot read file: {e}"),
+            "run the fetch step first, or check the path in the layer declaration",
+        )
+    })?;
+    parse_layer(spec, &text, &origin)
+}
+
+/// Parses GeoJSON text (a FeatureCollection of Polygon/MultiPolygon features) into a [`Layer`].
+///
+/// Rings are closed if open, consecutive duplicate points are removed, rings with fewer than 4
+/// points (or no area) are dropped with a warning, and winding is normalised to RFC 7946 (exterior
+/// counter-clockwise, holes clockwise). A feature without a usable name or geometry is an error.
+/// `origin` names the source in errors and warnings. Returns the layer and the warnings.
+pub fn parse_layer(
+    spec: &LayerSpec,
+    text: &str,
+    origin: &str,
+) -> Result<(Layer, Vec<String>), GeoError> {
+    let root: Value = serde_json::from_str(text).map_err(|e| {
+        GeoError::new(
+            origin,
+            None,
+            format!("not valid JSON: {e}"),
+            "the file is truncated or not GeoJSON; re-fetch it",
+        )
+    })?;
+    if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(GeoError::new(
+            origin,
+            None,
+            "top-level object is not a FeatureCollection",
+            "a boundary layer must be a GeoJSON FeatureCollection",
+        ));
+    }
+    let features = root
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            GeoError::new(
+                origin,
+                None,
+                "FeatureCollection has no `features` array",
+                "the file is not a valid GeoJSON FeatureCollection",
+            )
+        })?;
+    if features.is_empty() {
+        return Err(GeoError::new(
+            origin,
+            None,
+            "FeatureCollection has no features",
+            "check that the right file is declared for this layer",
+        ));
+    }
+    let mut warnings = Vec::new();
+    let mut shapes: Vec<Shape> = Vec::with_capacity(features.len());
+    for (i, feature) in features.iter().enumerate() {
+        let shape = parse_feature(spec, feature, origin, i, &mut warnings)?;
+        if let Some(prev) = shapes.iter().position(|s| s.name == shape.name) {
+            warnings.push(format!(
+                "{origin}: feature #{i}: name '{}' is also used by feature #{prev}",
+                shape.name
+            ));
+        }
+        shapes.push(shape);
+    }
+    Ok((
+        Layer {
+            spec: spec.clone(),
+            shapes,
+        },
+        warnings,
+    ))
+}
+
+fn parse_feature(
+    spec: &LayerSpec,
+    feature: &Value,
+    origin: &str,
+    idx: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Shape, GeoError> {
+    let err = |msg: String, hint: &str| GeoError::new(origin, Some(idx), msg, hint);
+    if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(err(
+            "is not a GeoJSON Feature".into(),
+            "every entry of `features` must have \"type\": \"Feature\"",
+        ));
+    }
+    let props = feature.get("properties").and_then(Value::as_object);
+    let name = props
+        .and_then(|p| p.get(&spec.name_property))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            err(
+                format!(
+                    "has no usable name: property '{}' is missing, empty or not a string",
+                    spec.name_property
+                ),
+                "fix the feature or set `name_property` in the layer declaration",
+            )
+        })?
+        .to_string();
+    let prop_str = |key: &str| {
+        props
+            .and_then(|p| p.get(key))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let iso = prop_str("shapeISO");
+    let country = match &spec.iso_property {
+        Some(key) => prop_str(key).or_else(|| spec.country.clone()),
+        None => spec.country.clone(),
+    };
+    let geom = feature.get("geometry").filter(|g| !g.is_null()).ok_or_else(|| {
+        err(
+            format!("'{name}' has no geometry"),
+            "every boundary feature needs a Polygon or MultiPolygon geometry",
+        )
+    })?;
+    let gtype = geom.get("type").and_then(Value::as_str).unwrap_or("");
+    let coords = geom.get("coordinates").ok_or_else(|| {
+        err(
+            format!("'{name}': geometry has no `coordinates`"),
+            "the geometry object is malformed",
+        )
+    })?;
+    let raw_polys: Vec<&Value> = match gtype {
+        "Polygon" => vec![coords],
+        "MultiPolygon" => coords
+            .as_array()
+            .ok_or_else(|| {
+                err(
+                    format!("'{name}': MultiPolygon coordinates are not an array"),
+                    "the geometry object is malformed",
+                )
+            })?
+            .iter()
+            .collect(),
+        other => {
+            return Err(err(
+                format!("'{name}': unsupported geometry type '{other}'"),
+                "boundary layers need Polygon or MultiPolygon geometries",
+            ))
+        }
+    };
+    let mut polygons = Vec::new();
+    for (pi, raw) in raw_polys.iter().enumerate() {
+        let rings = raw.as_array().ok_or_else(|| {
+            err(
+                format!("'{name}': polygon {pi} is not an array of rings"),
+                "the geometry object is malformed",
+            )
+        })?;
+        let mut exterior: Option<LineString<f64>> = None;
+        let mut holes = Vec::new();
+        for (ri, ring) in rings.iter().enumerate() {
+            let what = if ri == 0 {
+                format!("polygon {pi} exterior ring")
+            } else {
+                format!("polygon {pi} hole {ri}")
+            };
+            let pts = parse_ring(ring).map_err(|m| {
+                err(
+                    format!("'{name}': {what}: {m}"),
+                    "coordinates must be [longitude, latitude] in WGS84 degrees (EPSG:4326)",
+                )
+            })?;
+            match normalise_ring(pts, ri == 0) {
+                Some(ls) if ri == 0 => exterior = Some(ls),
+                Some(ls) => holes.push(ls),
+                None if ri == 0 => {
+                    warnings.push(format!(
+                        "{origin}: feature #{idx} '{name}': {what} has fewer than 4 distinct \
+                         points or no area; polygon {pi} dropped"
+                    ));
+                    break;
+                }
+                None => warnings.push(format!(
+                    "{origin}: feature #{idx} '{name}': {what} has fewer than 4 distinct points \
+                     or no area; dropped"
+                )),
+            }
+        }
+        if let Some(ext) = exterior {
+            polygons.push(Polygon::new(ext, holes));
+        }
+    }
+    if polygons.is_empty() {
+        return Err(err(
+            format!("'{name}' has no usable geometry (no polygon with a valid exterior ring)"),
+            "fix or remove the feature in the source file",
+        ));
+    }
+    let geometry = MultiPolygon::new(polygons);
+    let bbox = geometry.bounding_rect().ok_or_else(|| {
+        err(
+            format!("'{name}' has an empty geometry"),
+            "fix or remove the feature",
+        )
+    })?;
+    let label = label_point(&geometry).unwrap_or_else(|| bbox.center().into());
+    Ok(Shape {
+        name,
+        iso,
+        country,
+        geometry,
+        bbox,
+        label,
+    })
+}
+
+fn parse_ring(ring: &Value) -> Result<Vec<Coord<f64>>, String> {
+    let arr = ring.as_array().ok_or("ring is not an array of positions")?;
+    let mut out = Vec::with_capacity(arr.len());
+    for (k, pos) in arr.iter().enumerate() {
+        let p = pos.as_array().filter(|p| p.len() >= 2);
+        let (x, y) = match p.map(|p| (p[0].as_f64(), p[1].as_f64())) {
+            Some((Some(x), Some(y))) => (x, y),
+            _ => return Err(format!("position {k} is not [longitude, latitude] numbers")),
+        };
+        if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+            return Err(format!(
+                "position {k} [{x}, {y}] is outside longitude/latitude range (projected data?)"
+            ));
+        }
+        // `+ 0.0` turns -0.0 into 0.0 so equal points have equal bits.
+        out.push(Coord { x: x + 0.0, y: y + 0.0 });
+    }
+    Ok(out)
+}
+
+/// Removes consecutive duplicates, closes the ring and orients it (exterior CCW, hole CW).
+/// Returns None if fewer than 4 points remain or the ring has no area.
+pub(crate) fn normalise_ring(mut pts: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64>> {
+    pts.dedup();
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < 3 {
+        return None;
+    }
+    let first = pts[0];
+    pts.push(first);
+    let area = signed_area(&pts);
+    if area == 0.0 || !area.is_finite() {
+        return None;
+    }
+    if (area > 0.0) != exterior {
+        pts.reverse();
+    }
+    Some(LineString::new(pts))
+}
+
+/// Shoelace signed area of a closed coordinate ring (positive = counter-clockwise).
+pub(crate) fn signed_area(pts: &[Coord<f64>]) -> f64 {
+    let Some(o) = pts.first() else { return 0.0 };
+    let mut s = 0.0;
+    for w in pts.windows(2) {
+        s += (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y);
+    }
+    s / 2.0
+}
+
+/// Pole of inaccessibility of the largest polygon (centroid if polylabel fails).
+fn label_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
+    let largest = mp
+        .0
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    polylabel::polylabel(largest, &LABEL_TOLERANCE_DEG)
+        .ok()
+        .filter(|p| p.x().is_finite() && p.y().is_finite())
+        .or_else(|| largest.centroid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::LayerRole;
+    use geo::{Contains, Winding};
+
+    fn spec() -> LayerSpec {
+        LayerSpec {
+            name: "t".into(),
+            role: LayerRole::Districts,
+            country: Some("PAK".into()),
+            file: "t.geojson".into(),
+            url: String::new(),
+            sha256: String::new(),
+            license: "PD".into(),
+            attribution: "t".into(),
+            name_property: "shapeName".into(),
+            iso_property: Some("shapeGroup".into()),
+        }
+    }
+
+    fn fc(features: &[String]) -> String {
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name"}},"features":[{}]}}"#,
+            features.join(",")
+        )
+    }
+
+    fn feat(name: &str, geom: &str) -> String {
+        format!(
+            r#"{{"type":"Feature","properties":{{"shapeName":"{name}","shapeISO":"","shapeGroup":"XYZ"}},"geometry":{geom}}}"#
+        )
+    }
+
+    #[test]
+    fn two_squares_sharing_an_edge() {
+        let a = feat("A", r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#);
+        let b = feat("B", r#"{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"#);
+        let (layer, warnings) = parse_layer(&spec(), &fc(&[a, b]), "mem").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(layer.shapes.len(), 2);
+        let s = &layer.shapes[1];
+        assert_eq!(s.name, "B");
+        assert_eq!(s.country.as_deref(), Some("XYZ"));
+        assert_eq!(s.iso, None);
+        assert_eq!(s.bbox.min(), Coord { x: 1.0, y: 0.0 });
+        assert!((s.label.x() - 1.5).abs() < 0.01 && (s.label.y() - 0.5).abs() < 0.01);
+    }
+
+    #[test]
+    fn clockwise_unclosed_duplicates_and_hole_are_normalised() {
+        // Exterior clockwise, not closed, with a duplicate; hole counter-clockwise.
+        let g = r#"{"type":"Polygon","coordinates":[
+            [[0,0],[0,10],[0,10],[10,10],[10,0]],
+            [[4,4],[6,4],[6,6],[4,6],[4,4]]]}"#;
+        let (layer, w) = parse_layer(&spec(), &fc(&[feat("H", g)]), "mem").unwrap();
+        assert!(w.is_empty());
+        let p = &layer.shapes[0].geometry.0[0];
+        assert_eq!(p.exterior().0.len(), 5);
+        assert!(p.exterior().is_ccw());
+        assert_eq!(p.interiors().len(), 1);
+        assert!(p.interiors()[0].is_cw());
+        let g = &layer.shapes[0].geometry;
+        assert!(!g.contains(&Point::new(5.0, 5.0)));
+        assert!(g.contains(&Point::new(2.0, 2.0)));
+        // The label avoids the hole.
+        assert!(g.contains(&layer.shapes[0].label));
+    }
+
+    #[test]
+    fn multipolygon_and_degenerate_ring_warning() {
+        let g = r#"{"type":"MultiPolygon","coordinates":[
+            [[[0,0],[1,0],[1,1],[0,0]]],
+            [[[5,5],[9,5],[9,9],[5,9],[5,5]],[[6,6],[6,6],[7,7]]],
+            [[[20,20],[21,20],[20,20]]]]}"#;
+        let (layer, w) = parse_layer(&spec(), &fc(&[feat("M", g)]), "mem").unwrap();
+        let s = &layer.shapes[0];
+        assert_eq!(s.geometry.0.len(), 2);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("hole 1") && w[1].contains("polygon 2"), "{w:?}");
+        // Label lies in the largest polygon.
+        assert!(s.label.x() > 5.0 && s.label.y() > 5.0);
+    }
+
+    #[test]
+    fn feature_without_name_is_an_error_with_index() {
+        let ok = feat("A", r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#);
+        let bad = r#"{"type":"Feature","properties":{"shapeName":""},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}"#;
+        let e = parse_layer(&spec(), &fc(&[ok, bad.to_string()]), "x.geojson").unwrap_err();
+        assert_eq!(e.feature, Some(1));
+        let s = e.to_string();
+        assert!(
+            s.contains("x.geojson") && s.contains("#1") && s.contains("shapeName"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn bad_geometries_are_errors() {
+        let cases = [
+            (r#"null"#, "no geometry"),
+            (r#"{"type":"Point","coordinates":[1,2]}"#, "unsupported"),
+            (
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#,
+                "no usable geometry",
+            ),
+            (
+                r#"{"type":"Polygon","coordinates":[[[0,0],[500000,0],[1,1],[0,0]]]}"#,
+                "outside longitude",
+            ),
+            (
+                r#"{"type":"Polygon","coordinates":[[[0,0],["a",0],[1,1],[0,0]]]}"#,
+                "position 1",
+            ),
+        ];
+        for (g, want) in cases {
+            let e = parse_layer(&spec(), &fc(&[feat("Z", g)]), "f").unwrap_err();
+            assert_eq!(e.feature, Some(0));
+            assert!(e.to_string().contains(want), "{e} / {want}");
+        }
+        assert!(parse_layer(&spec(), "{\"type\":\"Feature\"}", "f").is_err());
+        assert!(parse_layer(&spec(), "not json", "f").is_err());
+        assert!(parse_layer(&spec(), &fc(&[]), "f").is_err());
+    }
+}

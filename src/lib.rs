@@ -1,0 +1,125 @@
+//! sitrep: a static site generator for incident atlases.
+//!
+//! The pipeline, one module per stage:
+//! config → content (load) → geo (boundary layers) + regions → validate (check and link)
+//! → index → render (in memory) → output (atomic write). `check` runs the same pipeline
+//! without the write; `serve` runs it on every change.
+
+pub mod atlas;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod geo;
+pub mod index;
+pub mod output;
+pub mod regions;
+pub mod render;
+pub mod validate;
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use config::Config;
+use diagnostic::Diagnostic;
+use geo::Layer;
+use regions::RegionTree;
+use render::OutputFile;
+
+/// The boundary layers and the region tree built from them (slow to build; reusable).
+pub struct GeoData {
+    pub layers: Vec<Layer>,
+    pub regions: RegionTree,
+    pub warnings: Vec<String>,
+}
+
+/// Fetches, verifies and loads every declared boundary layer.
+pub fn load_geodata(config: &Config) -> anyhow::Result<GeoData> {
+    let specs = &config.site.geodata.layers;
+    let paths = geo::fetch_layers(specs, &config.geodata_dir, config.mirror.as_deref())?;
+    let mut layers = Vec::new();
+    let mut warnings = Vec::new();
+    for (spec, path) in specs.iter().zip(paths) {
+        let (layer, mut w) = geo::load_layer(spec, &path).with_context(|| format!("loading boundary layer `{}`", spec.name))?;
+        warnings.append(&mut w);
+        layers.push(layer);
+    }
+    let regions = RegionTree::build(&layers)?;
+    Ok(GeoData { layers, regions, warnings })
+}
+
+/// The result of running the pipeline in memory.
+pub struct Generated {
+    /// Sorted by path. Empty when rendering was impossible.
+    pub files: Vec<OutputFile>,
+    /// Every problem found, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    pub pages: usize,
+    pub incidents: usize,
+}
+
+impl Generated {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Runs load → validate/link → index → render in memory. Content problems are returned as
+/// diagnostics (all of them, not just the first); other failures (I/O, templates) as errors.
+pub fn generate(config: &Config, geo: &GeoData, progress: &dyn Fn(&str)) -> anyhow::Result<Generated> {
+    progress("loading content");
+    let (raw, mut diagnostics) = content::load(&config.root);
+    progress("checking and linking");
+    let mut regions = geo.regions.clone();
+    let mut ctx = validate::Context { regions: &mut regions, layers: &geo.layers, today: config.today };
+    let (atlas, mut link_diagnostics) = validate::link(&raw, &mut ctx);
+    diagnostics.append(&mut link_diagnostics);
+    progress("indexing");
+    let index = index::build(&atlas, &regions);
+    progress("rendering");
+    let site = render::Site { config, atlas: &atlas, layers: &geo.layers, regions: &regions, index: &index };
+    let files = render::render(&site)?;
+    // Links into records that were left out for their own errors are not reported twice.
+    let mut paths: BTreeSet<String> = render::output_paths(&files);
+    paths.extend(raw.incidents.iter().map(|l| format!("incidents/{}/index.html", l.slug)));
+    paths.extend(raw.actors.iter().map(|l| format!("actors/{}/index.html", l.slug)));
+    paths.extend(raw.briefs.iter().map(|l| format!("briefs/{}/index.html", l.slug)));
+    diagnostics.extend(validate::check_markdown_links(&raw, &paths));
+    diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+    Ok(Generated { files, diagnostics, pages, incidents: atlas.incidents.len() })
+}
+
+/// What `build` reports at the end.
+pub struct BuildSummary {
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub incidents: usize,
+    pub warnings: Vec<Diagnostic>,
+    pub seconds: f64,
+}
+
+/// The whole build: generate, then write atomically. Content errors leave the output as it was.
+pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSummary> {
+    let started = Instant::now();
+    progress("fetching boundary layers");
+    let geo = load_geodata(config)?;
+    let generated = generate(config, &geo, progress)?;
+    if generated.has_errors() {
+        return Err(diagnostic::ContentErrors(generated.diagnostics).into());
+    }
+    progress("writing");
+    let report = output::write_atomic(&generated.files, &config.output_dir)?;
+    Ok(BuildSummary {
+        pages: generated.pages,
+        files: report.files,
+        bytes: report.bytes,
+        incidents: generated.incidents,
+        warnings: generated.diagnostics,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

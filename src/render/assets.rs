@@ -1,0 +1,46 @@
+//! Static assets: the theme's `static/` folder and Leaflet's files from its npm package.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use walkdir::WalkDir;
+
+use super::OutputFile;
+use crate::config::Config;
+
+/// The Leaflet files the site serves, under `vendor/leaflet/`.
+const LEAFLET_FILES: &[&str] = &["leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png", "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png"];
+
+pub fn copy(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
+    let mut out = Vec::new();
+    let static_dir = config.theme_dir.join("static");
+    if static_dir.is_dir() {
+        out.extend(copy_tree(&static_dir, "static")?);
+    }
+    for file in LEAFLET_FILES {
+        let path = config.leaflet_dir.join(file);
+        let bytes = std::fs::read(&path).with_context(|| {
+            format!(
+                "cannot read {}: Leaflet comes from its npm package; run `npm ci` (or `make site`) first",
+                path.display()
+            )
+        })?;
+        out.push(OutputFile { path: format!("vendor/leaflet/{file}"), bytes });
+    }
+    Ok(out)
+}
+
+fn copy_tree(dir: &Path, prefix: &str) -> anyhow::Result<Vec<OutputFile>> {
+    let mut out = Vec::new();
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
+        out.push(OutputFile { path: format!("{prefix}/{rel}"), bytes });
+    }
+    Ok(out)
+}

@@ -1,0 +1,129 @@
+//! Map layers for Leaflet: simplified district, province and context outlines with their
+//! figures, and incident points, as GeoJSON under `data/map/` (see docs/site-layout.md).
+
+use geo::MultiPolygon;
+use serde_json::{json, Value};
+
+use super::data::round;
+use super::{OutputFile, Site};
+use crate::geo::{feature_collection, simplify_shapes, LayerRole};
+use crate::regions::Level;
+
+/// Simplification tolerance in degrees (about 1 km) and output precision in decimals.
+const TOLERANCE_DEG: f64 = 0.01;
+const CONTEXT_TOLERANCE_DEG: f64 = 0.03;
+const DIGITS: u32 = 3;
+
+type Feature = (MultiPolygon<f64>, Vec<(String, Value)>);
+
+pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
+    let regions = &site.regions.regions;
+    let home = &site.regions.home_country;
+    // Home-country districts and provinces are simplified together so borders stay shared.
+    let home_regions: Vec<usize> = (0..regions.len())
+        .filter(|&r| regions[r].country == *home && regions[r].level != Level::Country && regions[r].shape.is_some())
+        .collect();
+    let shapes: Vec<&MultiPolygon<f64>> = home_regions
+        .iter()
+        .filter_map(|&r| regions[r].shape.map(|(l, s)| &site.layers[l].shapes[s].geometry))
+        .collect();
+    let simplified = simplify_shapes(&shapes, TOLERANCE_DEG);
+    let mut districts: Vec<Feature> = Vec::new();
+    let mut provinces: Vec<Feature> = Vec::new();
+    for (&r, geometry) in home_regions.iter().zip(simplified) {
+        let region = &regions[r];
+        let stats = &site.index.region_stats[r];
+        let mut props = vec![
+            ("id".to_string(), json!(region.id)),
+            ("name".to_string(), json!(region.name)),
+        ];
+        if region.level == Level::District {
+            let province = site.regions.at_level(r, Level::Province).map(|p| regions[p].name.clone());
+            props.push(("province".to_string(), json!(province)));
+        }
+        props.extend([
+            ("url".to_string(), json!(site.region_url(r))),
+            ("incidents".to_string(), json!(stats.incidents)),
+            ("killed".to_string(), json!(stats.killed)),
+            ("killed_max".to_string(), json!(stats.killed_max)),
+            ("injured".to_string(), json!(stats.injured)),
+            ("injured_max".to_string(), json!(stats.injured_max)),
+        ]);
+        match region.level {
+            Level::District => districts.push((geometry, props)),
+            _ => provinces.push((geometry, props)),
+        }
+    }
+    // Context: every layer that is not the home country's, simplified harder.
+    let mut context_src: Vec<(&MultiPolygon<f64>, Vec<(String, Value)>)> = Vec::new();
+    for (li, layer) in site.layers.iter().enumerate() {
+        let is_home = layer.spec.country.as_deref() == Some(home.as_str()) && layer.spec.role != LayerRole::Context;
+        if is_home {
+            continue;
+        }
+        let kind = if layer.spec.role == LayerRole::Context { "country" } else { "province" };
+        for (si, shape) in layer.shapes.iter().enumerate() {
+            let region = regions.iter().position(|r| r.shape == Some((li, si)));
+            let url = region.filter(|&r| super::pages::has_page(site, r)).map(|r| site.region_url(r));
+            let mut props = vec![("name".to_string(), json!(shape.name)), ("kind".to_string(), json!(kind))];
+            if let Some(url) = url {
+                props.push(("url".to_string(), json!(url)));
+            }
+            context_src.push((&shape.geometry, props));
+        }
+    }
+    let context_shapes: Vec<&MultiPolygon<f64>> = context_src.iter().map(|(g, _)| *g).collect();
+    let context: Vec<Feature> = simplify_shapes(&context_shapes, CONTEXT_TOLERANCE_DEG)
+        .into_iter()
+        .zip(context_src.into_iter().map(|(_, p)| p))
+        .collect();
+
+    Ok(vec![
+        OutputFile { path: "data/map/districts.geojson".into(), bytes: feature_collection(&districts, DIGITS).into_bytes() },
+        OutputFile { path: "data/map/provinces.geojson".into(), bytes: feature_collection(&provinces, DIGITS).into_bytes() },
+        OutputFile { path: "data/map/context.geojson".into(), bytes: feature_collection(&context, DIGITS).into_bytes() },
+        OutputFile { path: "data/map/incidents.geojson".into(), bytes: serde_json::to_vec(&incident_points(site))? },
+    ])
+}
+
+fn incident_points(site: &Site) -> Value {
+    let features: Vec<Value> = site
+        .atlas
+        .incidents
+        .iter()
+        .enumerate()
+        .filter_map(|(i, incident)| {
+            let (lon, lat) = incident.position?;
+            let card = site.incident_card(i);
+            let province = site.regions.at_level(incident.region, Level::Province).map(|p| site.regions.regions[p].id.clone());
+            Some(json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon), round(lat)]},
+                "properties": {
+                    "id": incident.id,
+                    "title": incident.title,
+                    "url": card["url"],
+                    "date": incident.date.to_string(),
+                    "date_label": card["date_label"],
+                    "year": chrono::Datelike::year(&incident.date),
+                    "type": incident.kind.term(),
+                    "type_label": incident.kind.label(),
+                    "killed": incident.killed.map(|f| f.min),
+                    "killed_max": incident.killed.map(|f| f.max),
+                    "injured": incident.injured.map(|f| f.min),
+                    "injured_max": incident.injured.map(|f| f.max),
+                    "killed_label": card["killed_label"],
+                    "injured_label": card["injured_label"],
+                    "place": card["place"],
+                    "region": site.regions.regions[incident.region].id,
+                    "province": province,
+                    "country": incident.country,
+                    "actors": incident.perpetrators.iter().map(|p| p.actor.clone()).collect::<Vec<_>>(),
+                    "attribution_label": card["attribution_label"],
+                    "geo_precision": incident.geo_precision.term(),
+                }
+            }))
+        })
+        .collect();
+    json!({"type": "FeatureCollection", "features": features})
+}

@@ -1,0 +1,101 @@
+//! Markdown to safe HTML: CommonMark with tables and footnotes, site-relative links given the
+//! base path, raw HTML sanitized (no scripts, handlers, styles, frames or unsafe URLs).
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+
+/// The Markdown extensions the site accepts.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.url_schemes(["http", "https", "mailto"].into_iter().collect())
+            .link_rel(Some("noopener noreferrer"))
+            .add_generic_attributes(["id"])
+            .id_prefix(Some("md-"))
+            .strip_comments(true);
+        b
+    })
+}
+
+/// Tags that survive sanitizing.
+pub fn allowed_tags() -> BTreeSet<&'static str> {
+    sanitizer().clone_tags().into_iter().collect()
+}
+
+/// Renders Markdown to sanitized HTML. Links starting with `/` get `base_path` instead.
+pub fn to_html(markdown: &str, base_path: &str) -> String {
+    let parser = Parser::new_ext(markdown, options()).map(|event| match event {
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: rebase(dest_url, base_path),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: rebase(dest_url, base_path),
+            title,
+            id,
+        }),
+        other => other,
+    });
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, parser);
+    sanitizer().clean(&raw).to_string()
+}
+
+/// Plain text of Markdown (for feeds, meta descriptions and data downloads).
+pub fn to_text(markdown: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn rebase<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
+    match url.strip_prefix('/') {
+        Some(rest) if !rest.starts_with('/') => CowStr::from(format!("{base_path}{rest}")),
+        _ => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebases_site_links() {
+        let html = to_html("[map](/map/) [ext](https://x.org/) [proto](//evil.org/)", "/atlas/");
+        assert!(html.contains("href=\"/atlas/map/\""), "{html}");
+        assert!(html.contains("href=\"https://x.org/\""));
+    }
+
+    #[test]
+    fn strips_dangerous_html() {
+        let html = to_html(
+            "<script>alert(1)</script><img src=x onerror=alert(1)><a href=\"javascript:alert(1)\">x</a><iframe src=x></iframe>[y](javascript:alert(1))",
+            "/",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<iframe"), "{html}");
+    }
+
+    #[test]
+    fn text_of_markdown() {
+        assert_eq!(to_text("A *b*\n\nc `d`"), "A b c d");
+    }
+}

@@ -1,0 +1,109 @@
+//! Render stage: turns the atlas, regions and index into every output file, in memory —
+//! HTML pages through the theme's Tera templates (minified), data downloads, map layers,
+//! feeds and static assets. Nothing here touches the output folder.
+
+mod assets;
+mod data;
+mod feeds;
+pub mod markdown;
+mod mapdata;
+mod pages;
+mod views;
+
+use std::collections::BTreeSet;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+
+use crate::atlas::Atlas;
+use crate::config::Config;
+use crate::geo::Layer;
+use crate::index::SiteIndex;
+use crate::regions::RegionTree;
+
+/// One file of the built site: its path relative to the output folder and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything rendering reads.
+pub struct Site<'a> {
+    pub config: &'a Config,
+    pub atlas: &'a Atlas,
+    pub layers: &'a [Layer],
+    pub regions: &'a RegionTree,
+    pub index: &'a SiteIndex,
+}
+
+/// A page to render: output path, template name and its variables.
+pub struct Page {
+    pub path: String,
+    pub template: &'static str,
+    pub context: tera::Context,
+}
+
+/// Renders the whole site into memory, sorted by path.
+pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
+    let tera = load_templates(site.config)?;
+    let pages = pages::all(site);
+    let mut files: Vec<OutputFile> = pages
+        .par_iter()
+        .map(|page| {
+            let html = tera
+                .render(page.template, &page.context)
+                .map_err(|e| anyhow::anyhow!(template_error(&e)))
+                .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
+            Ok(OutputFile {
+                path: page.path.clone(),
+                bytes: minify(&html),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    files.extend(data::downloads(site)?);
+    files.extend(mapdata::layers(site)?);
+    files.extend(feeds::all(site, &files));
+    files.extend(assets::copy(site.config)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(dup) = files.windows(2).find(|w| w[0].path == w[1].path) {
+        anyhow::bail!("two outputs would be written to {}: rename one of the sources", dup[0].path);
+    }
+    Ok(files)
+}
+
+/// Site-relative paths of all outputs, for link checking.
+pub fn output_paths(files: &[OutputFile]) -> BTreeSet<String> {
+    files.iter().map(|f| f.path.clone()).collect()
+}
+
+fn load_templates(config: &Config) -> anyhow::Result<tera::Tera> {
+    let dir = config.theme_dir.join("templates");
+    let glob = format!("{}/**/*", dir.display());
+    let mut tera = tera::Tera::new(&glob)
+        .map_err(|e| anyhow::anyhow!(template_error(&e)))
+        .with_context(|| format!("loading templates from {}", dir.display()))?;
+    tera.autoescape_on(vec![".html", ".xml"]);
+    Ok(tera)
+}
+
+/// Tera errors keep the useful part in their sources; flatten them into one message.
+fn template_error(e: &tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+fn minify(html: &str) -> Vec<u8> {
+    let mut cfg = minify_html::Cfg::new();
+    cfg.keep_html_and_head_opening_tags = true;
+    cfg.keep_closing_tags = true;
+    cfg.minify_css = false;
+    cfg.minify_js = false;
+    minify_html::minify(html.as_bytes(), &cfg)
+}

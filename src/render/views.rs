@@ -1,0 +1,197 @@
+//! View models: the JSON values templates and data files see for incidents, regions, actors
+//! and briefs. All text is plain; templates escape it. Markdown becomes sanitized HTML here.
+
+use serde_json::{json, Value};
+
+use super::markdown;
+use super::Site;
+use crate::atlas::{Brief, Incident, Source};
+use crate::index::Stats;
+use crate::regions::Level;
+use crate::validate::vocab::Attribution;
+
+impl Site<'_> {
+    pub fn incident_url(&self, id: &str) -> String {
+        self.config.url(&format!("incidents/{id}/"))
+    }
+
+    pub fn region_url(&self, region: usize) -> String {
+        let r = &self.regions.regions[region];
+        self.config.url(&r.page_path(&self.regions.home_country))
+    }
+
+    pub fn actor_url(&self, slug: &str) -> String {
+        self.config.url(&format!("actors/{slug}/"))
+    }
+
+    pub fn brief_url(&self, slug: &str) -> String {
+        self.config.url(&format!("briefs/{slug}/"))
+    }
+
+    pub fn actor_label(&self, slug: &str) -> String {
+        self.atlas
+            .actors
+            .iter()
+            .find(|a| a.slug == slug)
+            .map_or_else(|| slug.to_string(), |a| a.label().to_string())
+    }
+
+    /// "Claimed by Jamaat-ul-Ahrar; disputed: TTP" — or "No attribution reported".
+    pub fn attribution_label(&self, incident: &Incident) -> String {
+        if incident.perpetrators.is_empty() {
+            return "No attribution reported".to_string();
+        }
+        incident
+            .perpetrators
+            .iter()
+            .map(|p| {
+                let name = self.actor_label(&p.actor);
+                match p.attribution {
+                    Attribution::Claimed => format!("Claimed by {name}"),
+                    Attribution::Attributed => format!("Attributed to {name}"),
+                    Attribution::Suspected => format!("{name} suspected"),
+                    Attribution::Disputed => format!("Disputed: {name}"),
+                    Attribution::Unknown => format!("Unknown ({name} named)"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn date_label(&self, incident: &Incident) -> String {
+        let start = incident.date_precision.format(incident.date);
+        match incident.date_end {
+            Some(end) if end != incident.date => format!("{start} – {}", incident.date_precision.format(end)),
+            _ => start,
+        }
+    }
+
+    /// The short form used in lists and on the map.
+    pub fn incident_card(&self, i: usize) -> Value {
+        let incident = &self.atlas.incidents[i];
+        json!({
+            "id": incident.id,
+            "title": incident.title,
+            "url": self.incident_url(&incident.id),
+            "date": incident.date.to_string(),
+            "date_label": self.date_label(incident),
+            "date_precision": incident.date_precision.term(),
+            "type": incident.kind.term(),
+            "type_label": incident.kind.label(),
+            "place": self.place(incident),
+            "region_url": self.region_url(incident.region),
+            "killed_label": incident.killed.map_or("not reported".to_string(), |f| f.label()),
+            "injured_label": incident.injured.map_or("not reported".to_string(), |f| f.label()),
+            "killed_is_range": incident.killed.is_some_and(|f| f.min != f.max),
+            "attribution_label": self.attribution_label(incident),
+            "attributions": incident.perpetrators.iter().map(|p| json!({
+                "status": p.attribution.term(),
+                "status_label": p.attribution.label(),
+                "actor": self.actor_label(&p.actor),
+                "actor_url": self.actor_url(&p.actor),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    pub fn place(&self, incident: &Incident) -> String {
+        let region = self.regions.place_label(incident.region);
+        match &incident.place_name {
+            Some(name) if !region.contains(name.as_str()) => format!("{name} ({region})"),
+            _ => region,
+        }
+    }
+
+    /// Everything the incident page shows.
+    pub fn incident_full(&self, i: usize) -> Value {
+        let incident = &self.atlas.incidents[i];
+        let mut card = self.incident_card(i);
+        let extra = json!({
+            "summary_html": markdown::to_html(&incident.summary, &self.config.base_path),
+            "casualties_note": incident.casualties_note,
+            "targets": incident.targets.iter().map(|t| t.label()).collect::<Vec<_>>(),
+            "tags": incident.tags,
+            "geo_precision": incident.geo_precision.label(),
+            "position": incident.position.map(|(lon, lat)| json!({"lat": lat, "lon": lon})),
+            "perpetrators": incident.perpetrators.iter().map(|p| json!({
+                "actor": self.actor_label(&p.actor),
+                "actor_url": self.actor_url(&p.actor),
+                "status": p.attribution.term(),
+                "status_label": p.attribution.label(),
+                "by": p.by,
+            })).collect::<Vec<_>>(),
+            "sources": self.sources(&incident.sources),
+            "lineage": self.lineage(incident.region),
+            "related": self.index.related[i].iter().map(|&j| self.incident_card(j)).collect::<Vec<_>>(),
+            "briefs": self.index.incident_briefs[i].iter().map(|&b| self.brief_card(&self.atlas.briefs[b])).collect::<Vec<_>>(),
+            "updated": incident.updated.map(|d| d.to_string()),
+            "source_path": incident.source_path,
+        });
+        if let (Value::Object(card), Value::Object(extra)) = (&mut card, extra) {
+            card.extend(extra);
+        }
+        card
+    }
+
+    pub fn sources(&self, sources: &[Source]) -> Vec<Value> {
+        sources
+            .iter()
+            .map(|s| {
+                json!({
+                    "publisher": s.publisher,
+                    "title": s.title,
+                    "date": s.date.map(|d| d.format("%-d %B %Y").to_string()),
+                    "author": s.author,
+                    "url": s.url,
+                    "via": s.via,
+                    "note": s.note,
+                })
+            })
+            .collect()
+    }
+
+    /// Breadcrumb links from the regions index down to the region.
+    pub fn lineage(&self, region: usize) -> Vec<Value> {
+        let mut lineage = self.regions.lineage(region);
+        lineage.reverse();
+        lineage
+            .into_iter()
+            .filter(|&r| {
+                let reg = &self.regions.regions[r];
+                !(reg.level == Level::Country && reg.country == self.regions.home_country)
+            })
+            .map(|r| self.region_link(r))
+            .collect()
+    }
+
+    pub fn region_link(&self, r: usize) -> Value {
+        let reg = &self.regions.regions[r];
+        json!({
+            "id": reg.id,
+            "name": reg.name,
+            "url": self.region_url(r),
+            "level": reg.level.label(),
+            "stats": self.index.region_stats[r],
+        })
+    }
+
+    pub fn brief_card(&self, brief: &Brief) -> Value {
+        json!({
+            "slug": brief.slug,
+            "title": brief.title,
+            "url": self.brief_url(&brief.slug),
+            "date": brief.date.to_string(),
+            "date_label": brief.date.format("%-d %B %Y").to_string(),
+            "summary": brief.summary,
+            "authors": brief.authors,
+        })
+    }
+
+    pub fn stats_view(&self, stats: &Stats) -> Value {
+        let range = |min: u64, max: u64| if min == max { min.to_string() } else { format!("{min}–{max}") };
+        json!({
+            "incidents": stats.incidents,
+            "killed": range(stats.killed, stats.killed_max),
+            "injured": range(stats.injured, stats.injured_max),
+        })
+    }
+}

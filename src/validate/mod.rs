@@ -1,0 +1,219 @@
+//! Validate/link stage: checks every raw record (vocabularies, dates, figures, sources, places)
+//! and resolves references between incidents, actors, briefs and regions into the `Atlas`.
+
+mod incident;
+mod links;
+mod place;
+mod records;
+pub mod vocab;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use toml::value::Datetime;
+use toml::Spanned;
+
+use crate::atlas::{Atlas, Source};
+use crate::content::{Loaded, RawContent, RawSource};
+use crate::diagnostic::Diagnostic;
+use crate::geo::Layer;
+use crate::regions::RegionTree;
+
+pub use links::check_markdown_links;
+
+/// What validation needs besides the content.
+pub struct Context<'a> {
+    pub regions: &'a mut RegionTree,
+    pub layers: &'a [Layer],
+    pub today: NaiveDate,
+}
+
+/// Checks and links all content. Records with errors are left out of the atlas; the
+/// diagnostics say why.
+pub fn link(raw: &RawContent, ctx: &mut Context) -> (Atlas, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    records::apply_aliases(raw, ctx.regions, &mut diagnostics);
+    let actors = records::actors(raw, &mut diagnostics);
+    let actor_slugs: BTreeSet<&str> = raw.actors.iter().map(|a| a.slug.as_str()).collect();
+    let incident_ids: BTreeMap<&str, usize> = raw
+        .incidents
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.slug.as_str(), i))
+        .collect();
+    let mut incidents = Vec::new();
+    for loaded in &raw.incidents {
+        let (incident, mut diags) = incident::check(loaded, ctx, &actor_slugs, &incident_ids);
+        diagnostics.append(&mut diags);
+        if let Some(i) = incident {
+            incidents.push(i);
+        }
+    }
+    incident::check_duplicates(raw, &incidents, &mut diagnostics);
+    incidents.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    let briefs = records::briefs(raw, ctx, &actor_slugs, &incident_ids, &mut diagnostics);
+    let region_notes = records::region_notes(raw, ctx.regions, &mut diagnostics);
+    let atlas = Atlas {
+        incidents,
+        actors,
+        briefs,
+        region_notes,
+    };
+    (atlas, diagnostics)
+}
+
+/// The closest of `candidates` to `word` (case-insensitive), if close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lower = word.to_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.82)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c.to_string())
+}
+
+/// "did you mean 'X'?" or the list of allowed terms.
+pub fn term_hint<'a>(word: &str, terms: impl Iterator<Item = &'a str> + Clone) -> String {
+    match suggest(word, terms.clone()) {
+        Some(s) => format!("did you mean '{s}'?"),
+        None => format!("use one of: {}", terms.collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// A TOML date field as a calendar date, or a diagnostic.
+pub fn date_of<T>(loaded: &Loaded<T>, field: &Spanned<Datetime>, name: &str) -> Result<NaiveDate, Diagnostic> {
+    let dt = field.get_ref();
+    match (&dt.date, &dt.time, &dt.offset) {
+        (Some(d), None, None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            .ok_or_else(|| {
+                loaded
+                    .error_on(field, "invalid-date", format!("`{name}` {dt} is not a real calendar date"))
+                    .with_hint("check the day and month (YYYY-MM-DD)")
+            }),
+        (Some(_), _, _) => Err(loaded
+            .error_on(field, "invalid-date", format!("`{name}` has a time; give only the date"))
+            .with_hint("write it as YYYY-MM-DD")),
+        _ => Err(loaded
+            .error_on(field, "invalid-date", format!("`{name}` must be a date"))
+            .with_hint("write it as YYYY-MM-DD, without quotes")),
+    }
+}
+
+/// Checks and converts a list of sources. `reported` is the date of what they report.
+pub fn sources<T>(loaded: &Loaded<T>, raw: &[Spanned<RawSource>], reported: Option<NaiveDate>, today: NaiveDate, diagnostics: &mut Vec<Diagnostic>) -> Vec<Source> {
+    let mut out = Vec::new();
+    for s in raw {
+        let source = s.get_ref();
+        let publisher = source.publisher.get_ref().trim();
+        if publisher.is_empty() {
+            diagnostics.push(loaded.error_on(&source.publisher, "empty-field", "`publisher` is empty").with_hint("name the outlet, e.g. \"Dawn\""));
+        }
+        if source.title.get_ref().trim().is_empty() {
+            diagnostics.push(loaded.error_on(&source.title, "empty-field", "`title` is empty").with_hint("give the article or report title"));
+        }
+        let date = match &source.date {
+            Some(d) => match date_of(loaded, d, "date") {
+                Ok(date) => {
+                    if let Some(r) = reported {
+                        if date < r {
+                            diagnostics.push(
+                                loaded
+                                    .error_on(d, "source-before-incident", format!("this source is dated {date}, before the incident it reports ({r})"))
+                                    .with_hint("check both dates; a source cannot report an event before it happened"),
+                            );
+                        }
+                    }
+                    if date > today {
+                        diagnostics.push(loaded.error_on(d, "future-date", format!("source date {date} is in the future")).with_hint("check the year"));
+                    }
+                    Some(date)
+                }
+                Err(e) => {
+                    diagnostics.push(e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let url = match &source.url {
+            Some(u) => match check_url(u.get_ref()) {
+                Ok(()) => Some(u.get_ref().trim().to_string()),
+                Err(why) => {
+                    diagnostics.push(
+                        loaded
+                            .error_on(u, "invalid-url", format!("source url is not usable: {why}"))
+                            .with_hint("give the full http(s) address the source itself gives, or leave `url` out; never guess one"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        out.push(Source {
+            publisher: publisher.to_string(),
+            title: source.title.get_ref().trim().to_string(),
+            date,
+            author: source.author.clone(),
+            url,
+            via: source.via.clone(),
+            note: source.note.clone(),
+        });
+    }
+    out
+}
+
+/// An absolute http(s) URL with a host and no spaces or quotes.
+pub fn check_url(url: &str) -> Result<(), &'static str> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("it must start with http:// or https://")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || !host.contains('.') && !host.starts_with("localhost") {
+        return Err("it has no host name");
+    }
+    if url.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\' | '`')) {
+        return Err("it contains spaces, quotes or angle brackets");
+    }
+    Ok(())
+}
+
+/// True for ids and slugs made of lower-case ASCII letters, digits and single hyphens.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 120
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        let names = ["Peshawar", "Quetta", "Lahore"];
+        assert_eq!(suggest("Peshwar", names.iter().copied()), Some("Peshawar".into()));
+        assert_eq!(suggest("xyz", names.iter().copied()), None);
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_url("https://www.dawn.com/news/1").is_ok());
+        assert!(check_url("javascript:alert(1)").is_err());
+        assert!(check_url("ftp://x.org").is_err());
+        assert!(check_url("https://").is_err());
+        assert!(check_url("https://a.org/x y").is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("2024-03-01-dera-ismail-khan"));
+        assert!(!is_slug("../etc"));
+        assert!(!is_slug("A"));
+        assert!(!is_slug("a--b"));
+    }
+}

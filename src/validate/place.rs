@@ -1,0 +1,202 @@
+//! Places an incident: resolves its country, province and district names (with aliases and
+//! suggestions), checks its coordinates, and finds the region that holds it.
+
+use super::vocab::{country_name, GeoPrecision, COUNTRIES};
+use super::{term_hint, Context};
+use crate::content::{Loaded, RawIncident};
+use crate::diagnostic::Diagnostic;
+use crate::regions::Level;
+
+/// Points this far outside their declared district are still accepted (border tolerance).
+pub const BORDER_TOLERANCE_KM: f64 = 1.0;
+
+pub struct Placement {
+    pub country: String,
+    pub region: usize,
+    pub position: Option<(f64, f64)>,
+    pub geo_precision: GeoPrecision,
+    pub place_name: Option<String>,
+}
+
+pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Diagnostic>) -> Option<Placement> {
+    let raw = &loaded.value;
+    let iso = raw.country.get_ref().trim().to_uppercase();
+    if country_name(&iso).is_none() && ctx.regions.country(&iso).is_none() {
+        diags.push(
+            loaded
+                .error_on(&raw.country, "unknown-country", format!("unknown country code '{}'", raw.country.get_ref()))
+                .with_hint(format!("use an ISO 3166-1 alpha-3 code; {}", term_hint(raw.country.get_ref(), COUNTRIES.iter().map(|(c, _)| *c)))),
+        );
+        return None;
+    }
+    let country = ctx.regions.ensure_country(&iso);
+    let home = iso == ctx.regions.home_country;
+
+    // Coordinates.
+    let mut point = None;
+    let mut geo_precision = None;
+    let mut place_name = None;
+    if let Some(loc) = &raw.location {
+        let loc = loc.get_ref();
+        let (lat, lon) = (*loc.lat.get_ref(), *loc.lon.get_ref());
+        place_name = loc.name.clone().filter(|n| !n.trim().is_empty());
+        geo_precision = match &loc.geo_precision {
+            None => Some(GeoPrecision::Exact),
+            Some(p) => GeoPrecision::parse(p.get_ref()).or_else(|| {
+                diags.push(loaded.error_on(p, "unknown-term", format!("unknown geo_precision '{}'", p.get_ref())).with_hint(term_hint(p.get_ref(), GeoPrecision::terms())));
+                None
+            }),
+        };
+        let lat_ok = lat.is_finite() && (-90.0..=90.0).contains(&lat);
+        let lon_ok = lon.is_finite() && (-180.0..=180.0).contains(&lon);
+        if !lat_ok {
+            diags.push(loaded.error_on(&loc.lat, "coordinate-out-of-range", format!("latitude {lat} is outside −90…90")).with_hint("latitude is the north–south coordinate; Pakistan lies between 23 and 37"));
+        }
+        if !lon_ok {
+            diags.push(loaded.error_on(&loc.lon, "coordinate-out-of-range", format!("longitude {lon} is outside −180…180")).with_hint("longitude is the east–west coordinate; Pakistan lies between 60 and 78"));
+        }
+        if lat_ok && lon_ok {
+            if home && ctx.regions.locate_district(ctx.layers, lon, lat).is_none() && ctx.regions.locate_district(ctx.layers, lat, lon).is_some() {
+                diags.push(
+                    loaded
+                        .error_on(&loc.lat, "coordinates-swapped", format!("lat {lat} and lon {lon} look swapped: swapped, the point falls inside {}", ctx.regions.regions[ctx.regions.locate_district(ctx.layers, lat, lon).unwrap_or(country)].name))
+                        .with_hint(format!("write lat = {lon} and lon = {lat}")),
+                );
+            } else {
+                point = Some((lon, lat));
+            }
+        }
+    }
+
+    // Named regions.
+    let province = raw.province.as_ref().and_then(|p| {
+        if !ctx.regions.has_provinces(&iso) {
+            if !home {
+                return None;
+            }
+        }
+        let found = ctx.regions.find(&iso, Level::Province, p.get_ref());
+        if found.is_none() {
+            let names = ctx.regions.names(&iso, Level::Province);
+            diags.push(
+                loaded
+                    .error_on(p, "unknown-province", format!("unknown province '{}' in {}", p.get_ref(), ctx.regions.regions[country].name))
+                    .with_hint(term_hint(p.get_ref(), names.iter().copied())),
+            );
+        }
+        found
+    });
+    let district = raw.district.as_ref().and_then(|d| {
+        if !home {
+            diags.push(
+                loaded
+                    .error_on(d, "district-abroad", format!("`district` is only for {} (the district layer); this incident is in {}", ctx.regions.regions[ctx.regions.country(&ctx.regions.home_country).unwrap_or(country)].name, ctx.regions.regions[country].name))
+                    .with_hint("remove `district`; give `province` (where the geodata has provinces) and a [location]"),
+            );
+            return None;
+        }
+        let found = ctx.regions.find(&iso, Level::District, d.get_ref());
+        if found.is_none() {
+            let names = ctx.regions.names(&iso, Level::District);
+            diags.push(
+                loaded
+                    .error_on(d, "unknown-district", format!("unknown district '{}'", d.get_ref()))
+                    .with_hint(format!("{} Other spellings can be added to content/regions/aliases.toml", term_hint(d.get_ref(), names.iter().copied()))),
+            );
+        }
+        found
+    });
+    if let (Some(d), Some(p), Some(pfield)) = (district, province, raw.province.as_ref()) {
+        if ctx.regions.at_level(d, Level::Province) != Some(p) {
+            let actual = ctx.regions.at_level(d, Level::Province).map(|i| ctx.regions.regions[i].name.clone()).unwrap_or_default();
+            diags.push(
+                loaded
+                    .error_on(pfield, "province-mismatch", format!("district {} is in {actual}, not in {}", ctx.regions.regions[d].name, ctx.regions.regions[p].name))
+                    .with_hint(format!("write province = \"{actual}\" or leave `province` out (it is derived from the district)")),
+            );
+        }
+    }
+
+    // Where the point falls.
+    let mut region = district.or(province);
+    if let Some((lon, lat)) = point {
+        if home {
+            let located = ctx.regions.locate_district(ctx.layers, lon, lat);
+            match (district, located) {
+                (Some(d), Some(l)) if d != l => {
+                    let distance = ctx.regions.distance_km(ctx.layers, d, lon, lat).unwrap_or(f64::INFINITY);
+                    if distance > BORDER_TOLERANCE_KM {
+                        let loc = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
+                        diags.push(
+                            loaded
+                                .error_at(loc, "point-outside-district", format!("the location falls in {} ({:.1} km outside {})", ctx.regions.regions[l].name, distance, ctx.regions.regions[d].name))
+                                .with_hint(format!("check lat/lon, or write district = \"{}\"", ctx.regions.regions[l].name)),
+                        );
+                    }
+                }
+                (None, Some(l)) => {
+                    if let (Some(p), Some(pfield)) = (province, raw.province.as_ref()) {
+                        if ctx.regions.at_level(l, Level::Province) != Some(p) {
+                            diags.push(
+                                loaded
+                                    .error_on(pfield, "point-outside-province", format!("the location falls in {}, outside {}", ctx.regions.place_label(l), ctx.regions.regions[p].name))
+                                    .with_hint("check lat/lon or the province"),
+                            );
+                        }
+                    }
+                    region = Some(l);
+                }
+                (Some(d), None) => {
+                    let distance = ctx.regions.distance_km(ctx.layers, d, lon, lat).unwrap_or(f64::INFINITY);
+                    if distance > BORDER_TOLERANCE_KM {
+                        let loc = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
+                        diags.push(
+                            loaded
+                                .error_at(loc, "point-outside-district", format!("the location lies outside every district, {:.1} km from {}", distance, ctx.regions.regions[d].name))
+                                .with_hint("check lat/lon (decimal degrees, WGS84)"),
+                        );
+                    }
+                }
+                (None, None) => {
+                    let loc = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
+                    diags.push(
+                        loaded
+                            .error_at(loc, "point-outside-country", format!("the location lies outside every district of {}", ctx.regions.regions[country].name))
+                            .with_hint("check lat/lon, or the `country` code if the incident happened abroad"),
+                    );
+                }
+                _ => {}
+            }
+        } else if province.is_none() && ctx.regions.has_provinces(&iso) {
+            region = ctx.regions.locate_province(ctx.layers, &iso, lon, lat);
+        }
+    }
+    if home && district.is_none() && point.is_none() && raw.district.is_none() {
+        diags.push(
+            Diagnostic::error(&loaded.source.path, "no-place", "this incident has neither `district` nor [location]")
+                .at(&loaded.source.text, loaded.value.country.span().start)
+                .with_hint("add district = \"…\" (a district name) and, if known, a [location] with lat and lon"),
+        );
+    }
+    if !home && point.is_none() && raw.location.is_none() {
+        diags.push(
+            loaded
+                .warning_on(&raw.country, "no-location", "this incident abroad has no [location], so it is drawn at the centre of its region")
+                .with_hint("add a [location] with lat, lon and geo_precision"),
+        );
+    }
+    let region = region.unwrap_or(country);
+    let precision = geo_precision.unwrap_or(match ctx.regions.regions[region].level {
+        Level::District => GeoPrecision::District,
+        Level::Province => GeoPrecision::Province,
+        Level::Country => GeoPrecision::Country,
+    });
+    let position = point.or(ctx.regions.regions[region].label);
+    Some(Placement {
+        country: iso,
+        region,
+        position,
+        geo_precision: precision,
+        place_name,
+    })
+}

@@ -1,0 +1,304 @@
+// The Leaflet map (themes/default/static/js/map.js) against the built site.
+//
+//   SITREP_TEST_SITE=/path/to/output npm run test:browser
+//
+// Without SITREP_TEST_SITE the site is built with cargo first (see harness.mjs).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  PREFIX, assertNoConsoleErrors, assertNoFailedRequests, assertNoForeignRequests, featuresWithGeometry,
+  newPage, openBrowser, readSiteJson, siteMount, startServer, waitForMap,
+} from './harness.mjs';
+
+const MAP_DATA = `${PREFIX}data/map/`;
+
+let server;
+let browser;
+let mount;
+let districts;
+let provinces;
+let incidents;
+
+before(async () => {
+  mount = siteMount();
+  server = await startServer({ mount });
+  browser = await openBrowser();
+  districts = readSiteJson(`${MAP_DATA}districts.geojson`, mount);
+  provinces = readSiteJson(`${MAP_DATA}provinces.geojson`, mount);
+  incidents = readSiteJson(`${MAP_DATA}incidents.geojson`, mount);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function drawnPoints() {
+  return incidents.features.filter((f) => f && f.geometry && f.geometry.type === 'Point'
+    && Array.isArray(f.geometry.coordinates) && f.geometry.coordinates.every(Number.isFinite));
+}
+
+/** Centre of an element if it is the topmost element there (so a real click reaches it). */
+async function clickablePoint(page, selector) {
+  return page.evaluate((sel) => {
+    for (const el of document.querySelectorAll(sel)) {
+      const r = el.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      if (r.width === 0 || x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) continue;
+      if (document.elementFromPoint(x, y) === el) {
+        return { x, y, id: el.getAttribute('data-incident') || el.getAttribute('data-region') };
+      }
+    }
+    return null;
+  }, selector);
+}
+
+describe('full map (/map/)', () => {
+  let page;
+  let context;
+  let log;
+
+  before(async () => {
+    ({ page, context, log } = await newPage(browser));
+    const response = await page.goto(server.url(`${PREFIX}map/`));
+    assert.equal(response.status(), 200);
+    await waitForMap(page);
+  });
+
+  after(async () => context?.close());
+
+  test('the map element follows the contract', async () => {
+    const attrs = await page.$eval('#map', (el) => ({
+      base: el.dataset.base, view: el.dataset.view, classes: el.className,
+    }));
+    assert.equal(attrs.base, PREFIX, 'data-base is the base path');
+    assert.equal(attrs.view, 'full');
+    assert.match(attrs.classes, /\bmap--full\b/);
+    // The four data files were fetched from the base path.
+    for (const name of ['context', 'provinces', 'districts', 'incidents']) {
+      assert.ok(log.requests.includes(server.url(`${MAP_DATA}${name}.geojson`)), `${name}.geojson was loaded`);
+    }
+  });
+
+  test('every district has a drawn path', async () => {
+    const expected = featuresWithGeometry(districts).length;
+    assert.ok(expected > 0, 'districts.geojson has features');
+    assert.equal(await page.locator('#map path.district').count(), expected);
+    assert.equal(await page.getAttribute('#map', 'data-districts'), String(expected));
+    const ids = await page.$$eval('#map path.district', (els) => els.map((e) => e.getAttribute('data-region')));
+    assert.deepEqual(ids.sort(), featuresWithGeometry(districts).map((f) => f.properties.id).sort());
+  });
+
+  test('provinces are drawn as outlines', async () => {
+    assert.equal(await page.locator('#map path.province').count(), featuresWithGeometry(provinces).length);
+    const fill = await page.$eval('#map path.province', (el) => getComputedStyle(el).fill);
+    assert.equal(fill, 'none');
+  });
+
+  test('every incident with a position is drawn', async () => {
+    const expected = drawnPoints().length;
+    assert.equal(await page.locator('#map path.incident').count(), expected);
+    assert.equal(await page.getAttribute('#map', 'data-points'), String(expected));
+  });
+
+  test('the districts fill the map view (Pakistan is fitted)', async () => {
+    const fit = await page.evaluate(() => {
+      const box = document.querySelector('#map').getBoundingClientRect();
+      let [l, t, r, b] = [Infinity, Infinity, -Infinity, -Infinity];
+      for (const p of document.querySelectorAll('#map path.district')) {
+        const q = p.getBoundingClientRect();
+        l = Math.min(l, q.left); t = Math.min(t, q.top); r = Math.max(r, q.right); b = Math.max(b, q.bottom);
+      }
+      return { box: [box.left, box.top, box.right, box.bottom], drawn: [l, t, r, b] };
+    });
+    const [bl, bt, br, bb] = fit.box;
+    const [l, t, r, b] = fit.drawn;
+    assert.ok(l >= bl - 2 && t >= bt - 2 && r <= br + 2 && b <= bb + 2, `districts inside the map: ${JSON.stringify(fit)}`);
+    assert.ok((r - l) / (br - bl) > 0.5 || (b - t) / (bb - bt) > 0.8, `districts fill the map: ${JSON.stringify(fit)}`);
+  });
+
+  test('the legend lists at most 5 classes starting at 0', async () => {
+    const labels = await page.$$eval('#map .map-legend .legend-swatch', (els) => els.map((e) => e.parentElement.textContent.trim()));
+    assert.ok(labels.length >= 1 && labels.length <= 5, `legend classes: ${labels}`);
+    assert.equal(labels[0], '0');
+    const max = Math.max(...districts.features.map((f) => f.properties.incidents || 0));
+    if (max > 0) assert.match(labels[labels.length - 1], new RegExp(`(^|\\D)${max}$`), 'the last class ends at the maximum');
+    // Every district uses one of the legend classes.
+    const classes = await page.$$eval('#map path.district', (els) => [...new Set(els.map((e) => (e.getAttribute('class').match(/district--c(\d)/) || [])[1]))]);
+    for (const c of classes) assert.ok(Number(c) < labels.length, `district class c${c} is in the legend`);
+  });
+
+  test('attribution without the Leaflet prefix, and no tile layer', async () => {
+    const text = await page.textContent('#map .leaflet-control-attribution');
+    const wanted = await page.getAttribute('#map', 'data-attribution');
+    assert.ok(text.includes(wanted || 'geoBoundaries'), `attribution: ${text}`);
+    assert.ok(!/Leaflet/.test(text), 'no Leaflet prefix');
+    if (!(await page.getAttribute('#map', 'data-tile-url'))) {
+      assert.equal(await page.locator('#map .leaflet-tile').count(), 0);
+    }
+  });
+
+  test('hovering a district shows its name and figures', async () => {
+    const target = await clickablePoint(page, '#map path.district');
+    assert.ok(target, 'a district path is reachable by the pointer');
+    await page.mouse.move(target.x, target.y);
+    const tooltip = page.locator('.leaflet-tooltip .map-tooltip');
+    await tooltip.waitFor({ state: 'visible', timeout: 5000 });
+    const feature = districts.features.find((f) => f.properties.id === target.id);
+    const text = await tooltip.textContent();
+    assert.ok(text.includes(feature.properties.name), `tooltip "${text}" names ${feature.properties.name}`);
+    assert.match(text, new RegExp(`${feature.properties.incidents} incidents?`));
+    await page.mouse.move(1, 1);
+  });
+
+  test('clicking a point opens its popup; the link leads to the incident page', async () => {
+    const target = await clickablePoint(page, '#map path.incident');
+    assert.ok(target, 'an incident marker is reachable by the pointer');
+    const feature = incidents.features.find((f) => f.properties.id === target.id);
+    assert.ok(feature, `marker ${target.id} is an incident of incidents.geojson`);
+    const p = feature.properties;
+
+    await page.mouse.click(target.x, target.y);
+    const popup = page.locator('.leaflet-popup');
+    await popup.waitFor({ state: 'visible', timeout: 5000 });
+
+    // Content is text (untrusted data is never parsed as HTML).
+    assert.equal((await popup.locator('.popup__title').textContent()).trim(), p.title);
+    const popupText = await popup.textContent();
+    for (const key of ['date_label', 'place', 'killed_label', 'injured_label', 'attribution_label']) {
+      if (p[key]) assert.ok(popupText.includes(p[key]), `popup shows ${key} "${p[key]}"`);
+    }
+    const titleHref = await popup.locator('.popup__title a').getAttribute('href');
+    assert.equal(titleHref, p.url);
+    const more = popup.getByRole('link', { name: 'Incident page' });
+    assert.equal(await more.getAttribute('href'), p.url);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().isNavigationRequest() && r.url() === server.url(p.url)),
+      more.click(),
+    ]);
+    assert.equal(response.status(), 200, `${p.url} answers 200`);
+    await page.waitForLoadState('load');
+    assert.equal(new URL(page.url()).pathname, p.url);
+    const title = await page.title();
+    assert.ok(title.includes(p.title), `page title "${title}" contains "${p.title}"`);
+  });
+
+  test('no console errors and no request to another host', () => {
+    assertNoConsoleErrors(log);
+    assertNoFailedRequests(log);
+    assertNoForeignRequests(log, server);
+  });
+});
+
+describe('other map views', () => {
+  test('a district click goes to the region page', async () => {
+    const { page, context, log } = await newPage(browser);
+    try {
+      await page.goto(server.url(`${PREFIX}map/`));
+      await waitForMap(page);
+      const target = await clickablePoint(page, '#map path.district');
+      const feature = districts.features.find((f) => f.properties.id === target.id);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.request().isNavigationRequest() && r.url() === server.url(feature.properties.url)),
+        page.mouse.click(target.x, target.y),
+      ]);
+      assert.equal(response.status(), 200, `${feature.properties.url} answers 200`);
+      assertNoConsoleErrors(log);
+      assertNoForeignRequests(log, server);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('home page preview: Pakistan fitted, no scroll-wheel zoom', async () => {
+    const { page, context, log } = await newPage(browser);
+    try {
+      assert.equal((await page.goto(server.url(PREFIX))).status(), 200);
+      const sel = '.map[data-view="preview"]';
+      assert.equal(await page.locator(sel).count(), 1, 'the home page has a preview map');
+      await waitForMap(page, sel);
+      assert.equal(await page.locator(`${sel} path.district`).count(), featuresWithGeometry(districts).length);
+      const before = await page.$eval(`${sel} path.district`, (el) => el.getAttribute('d'));
+      const box = await page.locator(sel).boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -600);
+      await page.waitForTimeout(600);
+      const afterWheel = await page.$eval(`${sel} path.district`, (el) => el.getAttribute('d'));
+      assert.equal(afterWheel, before, 'scroll wheel does not zoom the preview');
+      assertNoConsoleErrors(log);
+      assertNoForeignRequests(log, server);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a district page highlights its district', async () => {
+    const feature = [...districts.features].sort((a, b) => (b.properties.incidents || 0) - (a.properties.incidents || 0))[0];
+    const { page, context, log } = await newPage(browser);
+    try {
+      assert.equal((await page.goto(server.url(feature.properties.url))).status(), 200);
+      const sel = '.map[data-view="region"]';
+      await waitForMap(page, sel);
+      assert.equal(await page.getAttribute(sel, 'data-region'), feature.properties.id);
+      const current = page.locator(`${sel} path.district--current`);
+      assert.equal(await current.count(), 1);
+      assert.equal(await current.getAttribute('data-region'), feature.properties.id);
+      // The highlighted district is in view.
+      const [m, d] = await Promise.all([page.locator(sel).boundingBox(), current.boundingBox()]);
+      assert.ok(d.x + d.width > m.x && d.x < m.x + m.width && d.y + d.height > m.y && d.y < m.y + m.height, 'district in view');
+      assertNoConsoleErrors(log);
+      assertNoForeignRequests(log, server);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a province page highlights its province', async () => {
+    const feature = provinces.features[0];
+    const { page, context, log } = await newPage(browser);
+    try {
+      assert.equal((await page.goto(server.url(feature.properties.url))).status(), 200);
+      const sel = '.map[data-view="region"]';
+      await waitForMap(page, sel);
+      assert.equal(await page.locator(`${sel} path.province--current`).count(), 1);
+      assertNoConsoleErrors(log);
+      assertNoForeignRequests(log, server);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('narrow screen (375 px): map ready, legend collapsed, no horizontal scroll', async () => {
+    const { page, context, log } = await newPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      await page.goto(server.url(`${PREFIX}map/`));
+      await waitForMap(page);
+      assert.equal(await page.$eval('#map .map-legend', (el) => el.open), false, 'legend starts collapsed');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px`);
+      const mapBox = await page.locator('#map').boundingBox();
+      assert.ok(mapBox.height >= 300, `map height ${mapBox.height}`);
+      assertNoConsoleErrors(log);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a data file that fails to load gives a visible error', async () => {
+    const { page, context, log } = await newPage(browser);
+    try {
+      await page.route('**/data/map/districts.geojson', (route) => route.fulfill({ status: 500, body: 'boom' }));
+      await page.goto(server.url(`${PREFIX}map/`));
+      await page.waitForSelector('#map[data-state="error"]', { timeout: 20000 });
+      assert.ok(await page.locator('#map .map-error').isVisible());
+      assert.ok(log.console.some((m) => m.includes('sitrep map')), 'the error is logged');
+      assert.deepEqual(log.pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -23,7 +23,7 @@ pub struct SiteConfig {
     pub base_url: String,
     #[serde(default = "default_language")]
     pub language: String,
-    /// Theme folder name under `themes/`.
+    /// Theme: a folder name under `themes/`, or a path to a theme folder (relative to the root).
     #[serde(default = "default_theme")]
     pub theme: String,
     #[serde(default)]
@@ -122,8 +122,12 @@ impl Config {
     ) -> Result<Config, Diagnostic> {
         let base_url_raw = overrides.base_url.clone().unwrap_or(site.base_url.clone());
         let (base_url, base_path) = split_base_url(&base_url_raw).ok_or_else(|| {
-            Diagnostic::error(CONFIG_FILE, "invalid-base-url", format!("base_url `{base_url_raw}` is not an absolute http(s) URL"))
-                .with_hint("write it like https://example.org/ or https://user.github.io/atlas/")
+            Diagnostic::error(
+                CONFIG_FILE,
+                "invalid-base-url",
+                format!("base_url `{base_url_raw}` is not an absolute http(s) URL"),
+            )
+            .with_hint("write it like https://example.org/ or https://user.github.io/atlas/")
         })?;
         let mirror = std::env::var_os("SITREP_GEODATA_MIRROR")
             .map(PathBuf::from)
@@ -133,10 +137,18 @@ impl Config {
                 let default = root.join("../shared/geodata");
                 default.is_dir().then_some(default)
             });
-        let theme_dir = root.join("themes").join(&site.theme);
+        let theme_dir = if site.theme.contains('/') {
+            root.join(&site.theme)
+        } else {
+            root.join("themes").join(&site.theme)
+        };
         let today = match std::env::var("SITREP_TODAY") {
             Ok(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| {
-                Diagnostic::error("SITREP_TODAY", "invalid-date", format!("`{s}` is not a YYYY-MM-DD date"))
+                Diagnostic::error(
+                    "SITREP_TODAY",
+                    "invalid-date",
+                    format!("`{s}` is not a YYYY-MM-DD date"),
+                )
             })?,
             Err(_) => chrono::Local::now().date_naive(),
         };
@@ -152,7 +164,7 @@ impl Config {
             mirror,
             leaflet_dir: std::env::var_os("SITREP_LEAFLET_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| root.join("node_modules/leaflet/dist")),
+                .unwrap_or_else(|| find_leaflet(root)),
             theme_dir,
             today,
             site,
@@ -170,9 +182,20 @@ impl Config {
     }
 }
 
+/// `node_modules/leaflet/dist` in the root or the nearest folder above it that has one.
+fn find_leaflet(root: &Path) -> PathBuf {
+    let absolute = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    absolute
+        .ancestors()
+        .map(|dir| dir.join("node_modules/leaflet/dist"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| root.join("node_modules/leaflet/dist"))
+}
+
 /// Parses the config text, turning TOML errors into positioned diagnostics.
 pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
-    toml::from_str::<SiteConfig>(text).map_err(|e| crate::content::toml_diagnostic(CONFIG_FILE, text, &e))
+    toml::from_str::<SiteConfig>(text)
+        .map_err(|e| crate::content::toml_diagnostic(CONFIG_FILE, text, &e))
 }
 
 /// Splits an absolute http(s) URL into (url with trailing slash, path with slashes).
@@ -186,7 +209,11 @@ fn split_base_url(raw: &str) -> Option<(String, String)> {
     }
     let path = rest[host_end..].trim_end_matches('/');
     let base_path = format!("{}/", path);
-    let base_path = if base_path.starts_with('/') { base_path } else { format!("/{base_path}") };
+    let base_path = if base_path.starts_with('/') {
+        base_path
+    } else {
+        format!("/{base_path}")
+    };
     let scheme_len = raw.len() - rest.len();
     let base_url = format!("{}{}{}", &raw[..scheme_len], &rest[..host_end], base_path);
     Some((base_url, base_path))

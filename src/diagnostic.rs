@@ -112,13 +112,8 @@ pub fn display_path(root: &Path, path: &Path) -> String {
 /// Sorts diagnostics by file, position, then message, so output is stable.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.severity, &a.message).cmp(&(
-            &b.file,
-            b.line,
-            b.column,
-            b.severity,
-            &b.message,
-        ))
+        (&a.file, a.line, a.column, a.severity, &a.message)
+            .cmp(&(&b.file, b.line, b.column, b.severity, &b.message))
     });
 }
 
@@ -237,7 +232,10 @@ mod tests {
         let text = "a = 1\nbé = \"x\"\n";
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
-        let offset = text.find('=').map(|_| text.rfind('=').unwrap_or(0)).unwrap_or(0);
+        let offset = text
+            .find('=')
+            .map(|_| text.rfind('=').unwrap_or(0))
+            .unwrap_or(0);
         assert_eq!(line_column(text, offset), (2, 4));
         assert_eq!(line_column(text, 999), (3, 1));
     }

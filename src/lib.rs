@@ -42,12 +42,17 @@ pub fn load_geodata(config: &Config) -> anyhow::Result<GeoData> {
     let mut layers = Vec::new();
     let mut warnings = Vec::new();
     for (spec, path) in specs.iter().zip(paths) {
-        let (layer, mut w) = geo::load_layer(spec, &path).with_context(|| format!("loading boundary layer `{}`", spec.name))?;
+        let (layer, mut w) = geo::load_layer(spec, &path)
+            .with_context(|| format!("loading boundary layer `{}`", spec.name))?;
         warnings.append(&mut w);
         layers.push(layer);
     }
     let regions = RegionTree::build(&layers)?;
-    Ok(GeoData { layers, regions, warnings })
+    Ok(GeoData {
+        layers,
+        regions,
+        warnings,
+    })
 }
 
 /// The result of running the pipeline in memory.
@@ -68,29 +73,69 @@ impl Generated {
 
 /// Runs load → validate/link → index → render in memory. Content problems are returned as
 /// diagnostics (all of them, not just the first); other failures (I/O, templates) as errors.
-pub fn generate(config: &Config, geo: &GeoData, progress: &dyn Fn(&str)) -> anyhow::Result<Generated> {
+pub fn generate(
+    config: &Config,
+    geo: &GeoData,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<Generated> {
     progress("loading content");
     let (raw, mut diagnostics) = content::load(&config.root);
     progress("checking and linking");
     let mut regions = geo.regions.clone();
-    let mut ctx = validate::Context { regions: &mut regions, layers: &geo.layers, today: config.today };
+    let mut ctx = validate::Context {
+        regions: &mut regions,
+        layers: &geo.layers,
+        today: config.today,
+    };
     let (atlas, mut link_diagnostics) = validate::link(&raw, &mut ctx);
     diagnostics.append(&mut link_diagnostics);
     progress("indexing");
     let index = index::build(&atlas, &regions);
     progress("rendering");
-    let site = render::Site { config, atlas: &atlas, layers: &geo.layers, regions: &regions, index: &index };
+    let site = render::Site {
+        config,
+        atlas: &atlas,
+        layers: &geo.layers,
+        regions: &regions,
+        index: &index,
+    };
     let files = render::render(&site)?;
     // Links into records that were left out for their own errors are not reported twice.
     let mut paths: BTreeSet<String> = render::output_paths(&files);
-    paths.extend(raw.incidents.iter().map(|l| format!("incidents/{}/index.html", l.slug)));
-    paths.extend(raw.actors.iter().map(|l| format!("actors/{}/index.html", l.slug)));
-    paths.extend(raw.briefs.iter().map(|l| format!("briefs/{}/index.html", l.slug)));
+    paths.extend(
+        raw.incidents
+            .iter()
+            .map(|l| format!("incidents/{}/index.html", l.slug)),
+    );
+    paths.extend(
+        raw.actors
+            .iter()
+            .map(|l| format!("actors/{}/index.html", l.slug)),
+    );
+    paths.extend(
+        raw.briefs
+            .iter()
+            .map(|l| format!("briefs/{}/index.html", l.slug)),
+    );
+    for (kind, slug) in &raw.unparsed {
+        let section = match kind {
+            content::FileKind::Incident => "incidents",
+            content::FileKind::Actor => "actors",
+            content::FileKind::Brief => "briefs",
+            _ => continue,
+        };
+        paths.insert(format!("{section}/{slug}/index.html"));
+    }
     diagnostics.extend(validate::check_markdown_links(&raw, &paths));
     diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    Ok(Generated { files, diagnostics, pages, incidents: atlas.incidents.len() })
+    Ok(Generated {
+        files,
+        diagnostics,
+        pages,
+        incidents: atlas.incidents.len(),
+    })
 }
 
 /// What `build` reports at the end.

@@ -16,9 +16,15 @@ fn main() -> ExitCode {
     let colour = match cli.global.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
-    let ui = cmd::Ui { quiet: cli.global.quiet, colour, progress: std::io::stderr().is_terminal() && !cli.global.quiet };
+    let ui = cmd::Ui {
+        quiet: cli.global.quiet,
+        colour,
+        progress: std::io::stderr().is_terminal() && !cli.global.quiet,
+    };
     let result = match &cli.command {
         Command::Build(args) => cmd::build::run(&cli.global.root, args, &ui),
         Command::Check(args) => cmd::check::run(&cli.global.root, args, &ui),

@@ -122,7 +122,10 @@ impl RegionTree {
                 continue;
             }
             let Some(iso) = layer.spec.country.clone() else {
-                anyhow::bail!("layer `{}` has role provinces but no `country`; add country = \"ISO3\"", layer.spec.name);
+                anyhow::bail!(
+                    "layer `{}` has role provinces but no `country`; add country = \"ISO3\"",
+                    layer.spec.name
+                );
             };
             let country = tree.ensure_country(&iso);
             for (si, shape) in layer.shapes.iter().enumerate() {
@@ -138,14 +141,19 @@ impl RegionTree {
                     label: Some((shape.label.x(), shape.label.y())),
                 });
             }
-            tree.province_index.insert(iso.clone(), (li, Arc::new(PointIndex::new(&layer.shapes))));
+            tree.province_index
+                .insert(iso.clone(), (li, Arc::new(PointIndex::new(&layer.shapes))));
         }
         // Districts, placed in provinces by geometry.
         for (li, layer) in layers.iter().enumerate() {
             if layer.spec.role != LayerRole::Districts {
                 continue;
             }
-            let iso = layer.spec.country.clone().unwrap_or_else(|| home_country.clone());
+            let iso = layer
+                .spec
+                .country
+                .clone()
+                .unwrap_or_else(|| home_country.clone());
             let country = tree.ensure_country(&iso);
             let parents = match tree.province_index.get(&iso) {
                 Some((pli, _)) => assign_parents(&layer.shapes, &layers[*pli].shapes)
@@ -174,12 +182,17 @@ impl RegionTree {
     }
 
     fn find_shape(&self, layer: usize, shape: usize) -> Option<usize> {
-        self.regions.iter().position(|r| r.shape == Some((layer, shape)) && r.level != Level::Country)
+        self.regions
+            .iter()
+            .position(|r| r.shape == Some((layer, shape)) && r.level != Level::Country)
     }
 
     /// The country region for an ISO3 code, created without an outline if the geodata has none.
     pub fn ensure_country(&mut self, iso: &str) -> usize {
-        if let Some(&i) = self.by_name.get(&(iso.to_string(), Level::Country, iso.to_lowercase())) {
+        if let Some(&i) = self
+            .by_name
+            .get(&(iso.to_string(), Level::Country, iso.to_lowercase()))
+        {
             return i;
         }
         let name = country_name(iso).unwrap_or(iso).to_string();
@@ -194,7 +207,8 @@ impl RegionTree {
             bbox: None,
             label: None,
         });
-        self.by_name.insert((iso.to_string(), Level::Country, iso.to_lowercase()), idx);
+        self.by_name
+            .insert((iso.to_string(), Level::Country, iso.to_lowercase()), idx);
         self.finish();
         idx
     }
@@ -202,7 +216,11 @@ impl RegionTree {
     fn add(&mut self, region: Region) -> usize {
         let idx = self.regions.len();
         self.by_name.insert(
-            (region.country.clone(), region.level, region.name.to_lowercase()),
+            (
+                region.country.clone(),
+                region.level,
+                region.name.to_lowercase(),
+            ),
             idx,
         );
         self.regions.push(region);
@@ -243,20 +261,34 @@ impl RegionTree {
         // Countries without an outline take the union of their provinces' boxes.
         for i in 0..self.regions.len() {
             if self.regions[i].bbox.is_none() {
-                let boxes: Vec<[f64; 4]> = self.regions[i].children.iter().filter_map(|c| self.regions[*c].bbox).collect();
+                let boxes: Vec<[f64; 4]> = self.regions[i]
+                    .children
+                    .iter()
+                    .filter_map(|c| self.regions[*c].bbox)
+                    .collect();
                 if let Some(b) = union_bbox(&boxes) {
                     self.regions[i].bbox = Some(b);
-                    self.regions[i].label.get_or_insert(((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0));
+                    self.regions[i]
+                        .label
+                        .get_or_insert(((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0));
                 }
             }
         }
-        self.by_id = self.regions.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        self.by_id = self
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
     }
 
     fn id_of(&self, idx: usize) -> String {
         let r = &self.regions[idx];
         match r.parent {
-            Some(p) if !(self.regions[p].level == Level::Country && self.regions[p].country == self.home_country) => {
+            Some(p)
+                if !(self.regions[p].level == Level::Country
+                    && self.regions[p].country == self.home_country) =>
+            {
                 format!("{}/{}", self.id_of(p), slugify(&r.name))
             }
             _ => slugify(&r.name),
@@ -268,7 +300,9 @@ impl RegionTree {
     }
 
     pub fn country(&self, iso: &str) -> Option<usize> {
-        self.by_name.get(&(iso.to_string(), Level::Country, iso.to_lowercase())).copied()
+        self.by_name
+            .get(&(iso.to_string(), Level::Country, iso.to_lowercase()))
+            .copied()
     }
 
     /// A region of `level` in `country` by name or alias, case-insensitively.
@@ -281,7 +315,10 @@ impl RegionTree {
     /// Adds another spelling for a region.
     pub fn add_alias(&mut self, alias: &str, region: usize) {
         let r = &self.regions[region];
-        self.by_name.insert((r.country.clone(), r.level, alias.trim().to_lowercase()), region);
+        self.by_name.insert(
+            (r.country.clone(), r.level, alias.trim().to_lowercase()),
+            region,
+        );
     }
 
     /// Names (not aliases) of regions of `level` in `country`, for suggestions.
@@ -300,13 +337,23 @@ impl RegionTree {
     /// The home-country district containing the point.
     pub fn locate_district(&self, layers: &[Layer], lon: f64, lat: f64) -> Option<usize> {
         let (li, index) = self.district_index.as_ref()?;
-        index.locate(&layers[*li].shapes, lon, lat).and_then(|si| self.find_shape(*li, si))
+        index
+            .locate(&layers[*li].shapes, lon, lat)
+            .and_then(|si| self.find_shape(*li, si))
     }
 
     /// The province of `country` containing the point.
-    pub fn locate_province(&self, layers: &[Layer], country: &str, lon: f64, lat: f64) -> Option<usize> {
+    pub fn locate_province(
+        &self,
+        layers: &[Layer],
+        country: &str,
+        lon: f64,
+        lat: f64,
+    ) -> Option<usize> {
         let (li, index) = self.province_index.get(country)?;
-        index.locate(&layers[*li].shapes, lon, lat).and_then(|si| self.find_shape(*li, si))
+        index
+            .locate(&layers[*li].shapes, lon, lat)
+            .and_then(|si| self.find_shape(*li, si))
     }
 
     /// Distance in km from the point to a district or province outline (0 inside).
@@ -333,7 +380,9 @@ impl RegionTree {
 
     /// The ancestor (or self) at `level`.
     pub fn at_level(&self, idx: usize, level: Level) -> Option<usize> {
-        self.lineage(idx).into_iter().find(|i| self.regions[*i].level == level)
+        self.lineage(idx)
+            .into_iter()
+            .find(|i| self.regions[*i].level == level)
     }
 
     /// "Peshawar, Khyber Pakhtunkhwa" or "Kabul, Afghanistan".
@@ -358,7 +407,14 @@ pub fn rect_to_bbox(rect: &geo::Rect<f64>) -> [f64; 4] {
 pub fn union_bbox(boxes: &[[f64; 4]]) -> Option<[f64; 4]> {
     let mut iter = boxes.iter();
     let first = *iter.next()?;
-    Some(iter.fold(first, |a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]))
+    Some(iter.fold(first, |a, b| {
+        [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ]
+    }))
 }
 
 #[cfg(test)]

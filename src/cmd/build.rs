@@ -10,7 +10,10 @@ use sitrep::diagnostic;
 use super::{human_bytes, Ui};
 
 pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
-    let overrides = Overrides { base_url: args.base_url.clone(), output_dir: args.output.clone() };
+    let overrides = Overrides {
+        base_url: args.base_url.clone(),
+        output_dir: args.output.clone(),
+    };
     let config = Config::load(root, &overrides)?;
     let summary = sitrep::build(&config, &|step| ui.progress(step))?;
     ui.clear_progress();

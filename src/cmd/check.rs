@@ -32,7 +32,12 @@ pub fn run(root: &Path, args: &CheckArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         Format::Github => print!("{}", diagnostic::render_github(&diagnostics)),
     }
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
-    let summary = format!("{errors} error{}, {warnings} warning{} in {:.2} s", plural(errors), plural(warnings), started.elapsed().as_secs_f64());
+    let summary = format!(
+        "{errors} error{}, {warnings} warning{} in {:.2} s",
+        plural(errors),
+        plural(warnings),
+        started.elapsed().as_secs_f64()
+    );
     if failed {
         ui.error(&format!("check failed: {summary}"));
         Ok(ExitCode::from(1))

@@ -50,8 +50,15 @@ pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map(|p| display_path(root, p)).unwrap_or_else(|| "content".into());
-                diagnostics.push(Diagnostic::error(&path, "unreadable", format!("cannot read: {e}")));
+                let path = e
+                    .path()
+                    .map(|p| display_path(root, p))
+                    .unwrap_or_else(|| "content".into());
+                diagnostics.push(Diagnostic::error(
+                    &path,
+                    "unreadable",
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -61,14 +68,21 @@ pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
         let path = entry.path();
         let shown = display_path(root, path);
         let rel = path.strip_prefix(&content_dir).unwrap_or(path);
-        let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = rel
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
         let classified = classify(&parts);
         let (kind, slug) = match classified {
             Ok(k) => k,
             Err(hint) => {
                 diagnostics.push(
-                    Diagnostic::error(&shown, "stray-file", "this file is not part of the content model")
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        &shown,
+                        "stray-file",
+                        "this file is not part of the content model",
+                    )
+                    .with_hint(hint),
                 );
                 continue;
             }
@@ -83,20 +97,33 @@ pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         if size > MAX_FILE_BYTES {
             diagnostics.push(
-                Diagnostic::error(&shown, "file-too-large", format!("this file is {size} bytes; the limit is {MAX_FILE_BYTES}"))
-                    .with_hint("split it or shorten it; content files are at most 1 MiB"),
+                Diagnostic::error(
+                    &shown,
+                    "file-too-large",
+                    format!("this file is {size} bytes; the limit is {MAX_FILE_BYTES}"),
+                )
+                .with_hint("split it or shorten it; content files are at most 1 MiB"),
             );
             continue;
         }
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                diagnostics.push(Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}")));
+                diagnostics.push(Diagnostic::error(
+                    &shown,
+                    "unreadable",
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
         match String::from_utf8(bytes) {
-            Ok(text) => files.push(ContentFile { kind, display_path: shown, slug, text }),
+            Ok(text) => files.push(ContentFile {
+                kind,
+                display_path: shown,
+                slug,
+                text,
+            }),
             Err(e) => {
                 let offset = e.utf8_error().valid_up_to();
                 let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
@@ -155,11 +182,20 @@ mod tests {
 
     #[test]
     fn classifies_paths() {
-        assert_eq!(classify(&parts("incidents/2024/2024-01-01-x.toml")), Ok((FileKind::Incident, "2024-01-01-x".into())));
+        assert_eq!(
+            classify(&parts("incidents/2024/2024-01-01-x.toml")),
+            Ok((FileKind::Incident, "2024-01-01-x".into()))
+        );
         assert!(classify(&parts("incidents/2024-01-01-x.toml")).is_err());
         assert!(classify(&parts("incidents/2024/notes.txt")).is_err());
-        assert_eq!(classify(&parts("regions/balochistan/quetta.md")), Ok((FileKind::RegionNote, "balochistan/quetta".into())));
-        assert_eq!(classify(&parts("regions/aliases.toml")), Ok((FileKind::Aliases, "aliases".into())));
+        assert_eq!(
+            classify(&parts("regions/balochistan/quetta.md")),
+            Ok((FileKind::RegionNote, "balochistan/quetta".into()))
+        );
+        assert_eq!(
+            classify(&parts("regions/aliases.toml")),
+            Ok((FileKind::Aliases, "aliases".into()))
+        );
         assert!(classify(&parts("README.md")).is_err());
     }
 }

@@ -32,24 +32,44 @@ pub struct Loaded<T> {
 
 impl<T> Loaded<T> {
     /// A diagnostic pointing at `span` (relative to the record's TOML) in this file.
-    pub fn error_at(&self, span: std::ops::Range<usize>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error_at(
+        &self,
+        span: std::ops::Range<usize>,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let span = (span.start + self.offset)..(span.end + self.offset);
         Diagnostic::error(&self.source.path, kind, message).at_span(&self.source.text, span)
     }
 
     /// Like `error_at`, as a warning.
-    pub fn warning_at(&self, span: std::ops::Range<usize>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning_at(
+        &self,
+        span: std::ops::Range<usize>,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let mut d = self.error_at(span, kind, message);
         d.severity = crate::diagnostic::Severity::Warning;
         d
     }
 
     /// A diagnostic at a spanned field.
-    pub fn error_on<V>(&self, field: &Spanned<V>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error_on<V>(
+        &self,
+        field: &Spanned<V>,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         self.error_at(field.span(), kind, message)
     }
 
-    pub fn warning_on<V>(&self, field: &Spanned<V>, kind: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning_on<V>(
+        &self,
+        field: &Spanned<V>,
+        kind: &'static str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         self.warning_at(field.span(), kind, message)
     }
 }
@@ -62,6 +82,9 @@ pub struct RawContent {
     pub briefs: Vec<Loaded<RawBrief>>,
     pub region_notes: Vec<Loaded<RawRegionNote>>,
     pub aliases: Option<Loaded<RawAliases>>,
+    /// Slugs of files that exist but did not parse, so references to them are not reported
+    /// as unknown on top of their own error.
+    pub unparsed: Vec<(FileKind, String)>,
 }
 
 /// Reads and parses every content file under `<root>/content`. Problems become diagnostics;
@@ -74,15 +97,25 @@ pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
             path: file.display_path.clone(),
             text: file.text,
         });
-        let parsed = match file.kind {
-            FileKind::Incident => parse_toml(&source, 0, &file.slug).map(|l| content.incidents.push(l)),
+        let kind = file.kind;
+        let parsed = match kind {
+            FileKind::Incident => {
+                parse_toml(&source, 0, &file.slug).map(|l| content.incidents.push(l))
+            }
             FileKind::Actor => parse_toml(&source, 0, &file.slug).map(|l| content.actors.push(l)),
-            FileKind::Aliases => parse_toml(&source, 0, &file.slug).map(|l| content.aliases = Some(l)),
-            FileKind::Brief => parse_markdown(&source, &file.slug, true).map(|l| content.briefs.push(l)),
-            FileKind::RegionNote => parse_markdown(&source, &file.slug, false).map(|l| content.region_notes.push(l)),
+            FileKind::Aliases => {
+                parse_toml(&source, 0, &file.slug).map(|l| content.aliases = Some(l))
+            }
+            FileKind::Brief => {
+                parse_markdown(&source, &file.slug, true).map(|l| content.briefs.push(l))
+            }
+            FileKind::RegionNote => {
+                parse_markdown(&source, &file.slug, false).map(|l| content.region_notes.push(l))
+            }
         };
         if let Err(d) = parsed {
             diagnostics.push(d);
+            content.unparsed.push((file.kind, file.slug.clone()));
         }
     }
     (content, diagnostics)
@@ -189,7 +222,11 @@ pub fn toml_diagnostic(path: &str, text: &str, error: &toml::de::Error) -> Diagn
 fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let field = rest.split('`').next().unwrap_or("");
-        let expected: Vec<&str> = rest.split('`').skip(1).filter(|s| !s.trim().is_empty() && !s.contains(',') && !s.contains("expected")).collect();
+        let expected: Vec<&str> = rest
+            .split('`')
+            .skip(1)
+            .filter(|s| !s.trim().is_empty() && !s.contains(',') && !s.contains("expected"))
+            .collect();
         let suggestion = crate::validate::suggest(field, expected.iter().copied());
         let hint = match suggestion {
             Some(s) => format!("did you mean `{s}`? Remove or rename `{field}`"),
@@ -198,13 +235,25 @@ fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
         return ("unknown-field", Some(hint));
     }
     if message.starts_with("missing field") {
-        return ("missing-field", Some("add the field; CONTRIBUTING.md shows an example of every field".into()));
+        return (
+            "missing-field",
+            Some("add the field; CONTRIBUTING.md shows an example of every field".into()),
+        );
     }
     if message.starts_with("invalid type") || message.contains("did not match any variant") {
         return ("wrong-type", Some("check the value's type: text in quotes, dates as YYYY-MM-DD without quotes, numbers without quotes".into()));
     }
     if message.contains("duplicate key") {
-        return ("duplicate-key", Some("each key may appear once per table; remove the repeated one".into()));
+        return (
+            "duplicate-key",
+            Some("each key may appear once per table; remove the repeated one".into()),
+        );
     }
-    ("toml-syntax", Some("fix the TOML syntax at this position (strings in quotes, one key = value per line)".into()))
+    (
+        "toml-syntax",
+        Some(
+            "fix the TOML syntax at this position (strings in quotes, one key = value per line)"
+                .into(),
+        ),
+    )
 }

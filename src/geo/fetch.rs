@@ -142,13 +142,8 @@ fn temp_path(dir: &Path, file: &str) -> PathBuf {
 }
 
 fn rename_into_place(tmp: &Path, target: &Path) -> Result<()> {
-    fs::rename(tmp, target).with_context(|| {
-        format!(
-            "cannot rename {} to {}",
-            tmp.display(),
-            target.display()
-        )
-    })
+    fs::rename(tmp, target)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), target.display()))
 }
 
 fn download(spec: &LayerSpec, tmp: &Path) -> Result<()> {

@@ -156,12 +156,15 @@ fn parse_feature(
         Some(key) => prop_str(key).or_else(|| spec.country.clone()),
         None => spec.country.clone(),
     };
-    let geom = feature.get("geometry").filter(|g| !g.is_null()).ok_or_else(|| {
-        err(
-            format!("'{name}' has no geometry"),
-            "every boundary feature needs a Polygon or MultiPolygon geometry",
-        )
-    })?;
+    let geom = feature
+        .get("geometry")
+        .filter(|g| !g.is_null())
+        .ok_or_else(|| {
+            err(
+                format!("'{name}' has no geometry"),
+                "every boundary feature needs a Polygon or MultiPolygon geometry",
+            )
+        })?;
     let gtype = geom.get("type").and_then(Value::as_str).unwrap_or("");
     let coords = geom.get("coordinates").ok_or_else(|| {
         err(
@@ -269,7 +272,10 @@ fn parse_ring(ring: &Value) -> Result<Vec<Coord<f64>>, String> {
             ));
         }
         // `+ 0.0` turns -0.0 into 0.0 so equal points have equal bits.
-        out.push(Coord { x: x + 0.0, y: y + 0.0 });
+        out.push(Coord {
+            x: x + 0.0,
+            y: y + 0.0,
+        });
     }
     Ok(out)
 }
@@ -308,10 +314,9 @@ pub(crate) fn signed_area(pts: &[Coord<f64>]) -> f64 {
 
 /// Pole of inaccessibility of the largest polygon (centroid if polylabel fails).
 fn label_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
-    let largest = mp
-        .0
-        .iter()
-        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    let largest =
+        mp.0.iter()
+            .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     polylabel::polylabel(largest, &LABEL_TOLERANCE_DEG)
         .ok()
         .filter(|p| p.x().is_finite() && p.y().is_finite())
@@ -354,8 +359,14 @@ mod tests {
 
     #[test]
     fn two_squares_sharing_an_edge() {
-        let a = feat("A", r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#);
-        let b = feat("B", r#"{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"#);
+        let a = feat(
+            "A",
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#,
+        );
+        let b = feat(
+            "B",
+            r#"{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"#,
+        );
         let (layer, warnings) = parse_layer(&spec(), &fc(&[a, b]), "mem").unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(layer.shapes.len(), 2);
@@ -397,14 +408,20 @@ mod tests {
         let s = &layer.shapes[0];
         assert_eq!(s.geometry.0.len(), 2);
         assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("hole 1") && w[1].contains("polygon 2"), "{w:?}");
+        assert!(
+            w[0].contains("hole 1") && w[1].contains("polygon 2"),
+            "{w:?}"
+        );
         // Label lies in the largest polygon.
         assert!(s.label.x() > 5.0 && s.label.y() > 5.0);
     }
 
     #[test]
     fn feature_without_name_is_an_error_with_index() {
-        let ok = feat("A", r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#);
+        let ok = feat(
+            "A",
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#,
+        );
         let bad = r#"{"type":"Feature","properties":{"shapeName":""},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}"#;
         let e = parse_layer(&spec(), &fc(&[ok, bad.to_string()]), "x.geojson").unwrap_err();
         assert_eq!(e.feature, Some(1));

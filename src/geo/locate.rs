@@ -23,17 +23,13 @@ impl PointIndex {
             .iter()
             .enumerate()
             .flat_map(|(si, s)| {
-                s.geometry
-                    .0
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(pi, p)| {
-                        let r = p.bounding_rect()?;
-                        Some(GeomWithData::new(
-                            Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                            (si, pi),
-                        ))
-                    })
+                s.geometry.0.iter().enumerate().filter_map(move |(pi, p)| {
+                    let r = p.bounding_rect()?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        (si, pi),
+                    ))
+                })
             })
             .collect();
         PointIndex {
@@ -57,7 +53,8 @@ impl PointIndex {
         hits.sort_unstable();
         hits.into_iter()
             .find(|&(si, pi)| {
-                polygon_of(shapes, si, pi).is_some_and(|p| p.coordinate_position(&c) != CoordPos::Outside)
+                polygon_of(shapes, si, pi)
+                    .is_some_and(|p| p.coordinate_position(&c) != CoordPos::Outside)
             })
             .map(|(si, _)| si)
     }
@@ -202,13 +199,22 @@ mod tests {
 
     fn grid() -> Vec<Shape> {
         shapes(&[
-            ("A", r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#),
-            ("B", r#"{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"#),
+            (
+                "A",
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#,
+            ),
+            (
+                "B",
+                r#"{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"#,
+            ),
             (
                 "Ring",
                 r#"{"type":"MultiPolygon","coordinates":[[[[0,2],[4,2],[4,6],[0,6],[0,2]],[[1,3],[3,3],[3,5],[1,5],[1,3]]]]}"#,
             ),
-            ("Island", r#"{"type":"Polygon","coordinates":[[[1,3],[3,3],[3,5],[1,5],[1,3]]]}"#),
+            (
+                "Island",
+                r#"{"type":"Polygon","coordinates":[[[1,3],[3,3],[3,5],[1,5],[1,3]]]}"#,
+            ),
         ])
     }
 
@@ -219,7 +225,11 @@ mod tests {
         assert_eq!(ix.locate(&s, 0.5, 0.5), Some(0));
         assert_eq!(ix.locate(&s, 1.5, 0.5), Some(1));
         assert_eq!(ix.locate(&s, 0.5, 2.5), Some(2));
-        assert_eq!(ix.locate(&s, 2.0, 4.0), Some(3), "inside the hole = the island");
+        assert_eq!(
+            ix.locate(&s, 2.0, 4.0),
+            Some(3),
+            "inside the hole = the island"
+        );
         assert_eq!(ix.locate(&s, 10.0, 10.0), None);
         assert_eq!(ix.locate(&s, f64::NAN, 1.0), None);
         // Shared edge and shared vertex resolve to the lowest index.
@@ -245,14 +255,32 @@ mod tests {
     #[test]
     fn parents_by_label_then_overlap() {
         let parents = shapes(&[
-            ("West", r#"{"type":"Polygon","coordinates":[[[0,0],[2,0],[2,2],[0,2],[0,0]]]}"#),
-            ("East", r#"{"type":"Polygon","coordinates":[[[2,0],[4,0],[4,2],[2,2],[2,0]]]}"#),
+            (
+                "West",
+                r#"{"type":"Polygon","coordinates":[[[0,0],[2,0],[2,2],[0,2],[0,0]]]}"#,
+            ),
+            (
+                "East",
+                r#"{"type":"Polygon","coordinates":[[[2,0],[4,0],[4,2],[2,2],[2,0]]]}"#,
+            ),
         ]);
         let mut children = shapes(&[
-            ("w1", r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,2],[0,2],[0,0]]]}"#),
-            ("e1", r#"{"type":"Polygon","coordinates":[[[2,0],[4,0],[4,1],[2,1],[2,0]]]}"#),
-            ("far", r#"{"type":"Polygon","coordinates":[[[9,9],[10,9],[10,10],[9,9]]]}"#),
-            ("straddle", r#"{"type":"Polygon","coordinates":[[[1.5,0],[3,0],[3,1],[1.5,1],[1.5,0]]]}"#),
+            (
+                "w1",
+                r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,2],[0,2],[0,0]]]}"#,
+            ),
+            (
+                "e1",
+                r#"{"type":"Polygon","coordinates":[[[2,0],[4,0],[4,1],[2,1],[2,0]]]}"#,
+            ),
+            (
+                "far",
+                r#"{"type":"Polygon","coordinates":[[[9,9],[10,9],[10,10],[9,9]]]}"#,
+            ),
+            (
+                "straddle",
+                r#"{"type":"Polygon","coordinates":[[[1.5,0],[3,0],[3,1],[1.5,1],[1.5,0]]]}"#,
+            ),
         ]);
         // Force the label fallback: put the straddler's label outside both parents.
         children[3].label = geo::Point::new(-5.0, -5.0);

@@ -64,7 +64,10 @@ fn quantise(mp: &MultiPolygon<f64>, scale: f64) -> Vec<QPolygon> {
     let mut polys = Vec::new();
     for p in &mp.0 {
         let mut rings: QPolygon = Vec::new();
-        for (ri, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+        for (ri, ring) in std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .enumerate()
+        {
             let mut pts: Vec<(i64, i64)> = ring.0.iter().map(q).collect();
             pts.dedup();
             if pts.len() > 1 && pts.first() == pts.last() {

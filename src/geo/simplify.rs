@@ -49,8 +49,10 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
         for (ri, refs) in topo.rings.iter().enumerate() {
             let ring = ring_coords(&topo, &kept, refs);
             let area = signed_area(&ring);
-            let mut distinct: Vec<(u64, u64)> =
-                ring.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+            let mut distinct: Vec<(u64, u64)> = ring
+                .iter()
+                .map(|c| (c.x.to_bits(), c.y.to_bits()))
+                .collect();
             distinct.sort_unstable();
             distinct.dedup();
             let orig = topo.ring_area[ri];
@@ -71,7 +73,11 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
                 kept[a] = if level[a] == MAX_LEVEL {
                     topo.arcs[a].clone()
                 } else {
-                    simplify_arc(&topo.coords, &topo.arcs[a], eps / f64::from(1u32 << level[a]))
+                    simplify_arc(
+                        &topo.coords,
+                        &topo.arcs[a],
+                        eps / f64::from(1u32 << level[a]),
+                    )
                 };
                 changed = true;
             }
@@ -129,11 +135,19 @@ fn simplify_arc(coords: &[Coord<f64>], arc: &[u32], eps: f64) -> Vec<u32> {
     let mut spans = Vec::new();
     if arc[0] == arc[n - 1] {
         let far = (1..n - 1)
-            .max_by(|&i, &j| dist2(c(0), c(i)).total_cmp(&dist2(c(0), c(j))).then(j.cmp(&i)))
+            .max_by(|&i, &j| {
+                dist2(c(0), c(i))
+                    .total_cmp(&dist2(c(0), c(j)))
+                    .then(j.cmp(&i))
+            })
             .unwrap_or(n / 2);
         keep[far] = true;
         // A triangle at least: the farthest point from the chord in the longer half.
-        let (lo, hi) = if far >= n - 1 - far { (0, far) } else { (far, n - 1) };
+        let (lo, hi) = if far >= n - 1 - far {
+            (0, far)
+        } else {
+            (far, n - 1)
+        };
         if let Some(m) = farthest_from_segment(&c, lo, hi) {
             keep[m.0] = true;
             spans.extend([(lo, m.0), (m.0, hi)]);
@@ -187,7 +201,13 @@ fn seg_dist2(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
         return dist2(p, a);
     }
     let t = (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0);
-    dist2(p, Coord { x: a.x + t * dx, y: a.y + t * dy })
+    dist2(
+        p,
+        Coord {
+            x: a.x + t * dx,
+            y: a.y + t * dy,
+        },
+    )
 }
 
 type Seg = GeomWithData<Rectangle<[f64; 2]>, (usize, u32, u32)>;
@@ -252,7 +272,12 @@ mod tests {
     fn wiggly_pair() -> (MultiPolygon<f64>, MultiPolygon<f64>) {
         // Shared border x≈1 with small wiggles, both squares with wiggly outer edges.
         let mut border: Vec<(f64, f64)> = (0..=20)
-            .map(|i| (1.0 + if i % 2 == 1 { 0.001 } else { 0.0 }, f64::from(i) / 20.0))
+            .map(|i| {
+                (
+                    1.0 + if i % 2 == 1 { 0.001 } else { 0.0 },
+                    f64::from(i) / 20.0,
+                )
+            })
             .collect();
         let mut left = vec![(0.0, 1.0), (0.0, 0.0)];
         left.extend(border.iter().copied());

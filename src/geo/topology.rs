@@ -48,10 +48,11 @@ impl Topology {
                                 x: c.x + 0.0,
                                 y: c.y + 0.0,
                             };
-                            *ids.entry((c.x.to_bits(), c.y.to_bits())).or_insert_with(|| {
-                                coords.push(c);
-                                (coords.len() - 1) as u32
-                            })
+                            *ids.entry((c.x.to_bits(), c.y.to_bits()))
+                                .or_insert_with(|| {
+                                    coords.push(c);
+                                    (coords.len() - 1) as u32
+                                })
                         })
                         .collect();
                     vs.dedup();

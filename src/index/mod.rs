@@ -68,19 +68,31 @@ pub struct SiteIndex {
 
 pub fn build(atlas: &Atlas, regions: &RegionTree) -> SiteIndex {
     let n_regions = regions.regions.len();
-    let by_id: HashMap<String, usize> = atlas.incidents.iter().enumerate().map(|(i, inc)| (inc.id.clone(), i)).collect();
+    let by_id: HashMap<String, usize> = atlas
+        .incidents
+        .iter()
+        .enumerate()
+        .map(|(i, inc)| (inc.id.clone(), i))
+        .collect();
     let mut totals = Stats::default();
     let mut region_incidents = vec![Vec::new(); n_regions];
     let mut region_stats = vec![Stats::default(); n_regions];
     let mut region_years = vec![BTreeMap::new(); n_regions];
-    let mut actor_incidents: BTreeMap<String, Vec<usize>> = atlas.actors.iter().map(|a| (a.slug.clone(), Vec::new())).collect();
+    let mut actor_incidents: BTreeMap<String, Vec<usize>> = atlas
+        .actors
+        .iter()
+        .map(|a| (a.slug.clone(), Vec::new()))
+        .collect();
     let mut related = vec![Vec::new(); atlas.incidents.len()];
     for (i, incident) in atlas.incidents.iter().enumerate() {
         totals.add(incident);
         for r in regions.lineage(incident.region) {
             region_incidents[r].push(i);
             region_stats[r].add(incident);
-            region_years[r].entry(incident.date.year()).or_insert_with(Stats::default).add(incident);
+            region_years[r]
+                .entry(incident.date.year())
+                .or_insert_with(Stats::default)
+                .add(incident);
         }
         for p in &incident.perpetrators {
             let list = actor_incidents.entry(p.actor.clone()).or_default();
@@ -118,7 +130,10 @@ pub fn build(atlas: &Atlas, regions: &RegionTree) -> SiteIndex {
     let mut actor_children: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in &atlas.actors {
         if let Some(p) = &a.parent {
-            actor_children.entry(p.clone()).or_default().push(a.slug.clone());
+            actor_children
+                .entry(p.clone())
+                .or_default()
+                .push(a.slug.clone());
         }
     }
     SiteIndex {
@@ -147,7 +162,12 @@ pub fn timeline(atlas: &Atlas, incidents: &[usize]) -> Vec<YearBucket> {
             DatePrecision::Year => 0,
             _ => incident.date.month(),
         };
-        years.entry(incident.date.year()).or_default().entry(month).or_default().push(i);
+        years
+            .entry(incident.date.year())
+            .or_default()
+            .entry(month)
+            .or_default()
+            .push(i);
         stats.entry(incident.date.year()).or_default().add(incident);
     }
     years
@@ -155,7 +175,10 @@ pub fn timeline(atlas: &Atlas, incidents: &[usize]) -> Vec<YearBucket> {
         .map(|(year, months)| YearBucket {
             year,
             stats: stats.remove(&year).unwrap_or_default(),
-            months: months.into_iter().map(|(month, incidents)| MonthBucket { month, incidents }).collect(),
+            months: months
+                .into_iter()
+                .map(|(month, incidents)| MonthBucket { month, incidents })
+                .collect(),
         })
         .collect()
 }

@@ -9,7 +9,15 @@ use super::OutputFile;
 use crate::config::Config;
 
 /// The Leaflet files the site serves, under `vendor/leaflet/`.
-const LEAFLET_FILES: &[&str] = &["leaflet.js", "leaflet.css", "images/layers.png", "images/layers-2x.png", "images/marker-icon.png", "images/marker-icon-2x.png", "images/marker-shadow.png"];
+const LEAFLET_FILES: &[&str] = &[
+    "leaflet.js",
+    "leaflet.css",
+    "images/layers.png",
+    "images/layers-2x.png",
+    "images/marker-icon.png",
+    "images/marker-icon-2x.png",
+    "images/marker-shadow.png",
+];
 
 pub fn copy(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
     let mut out = Vec::new();
@@ -25,7 +33,10 @@ pub fn copy(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
                 path.display()
             )
         })?;
-        out.push(OutputFile { path: format!("vendor/leaflet/{file}"), bytes });
+        out.push(OutputFile {
+            path: format!("vendor/leaflet/{file}"),
+            bytes,
+        });
     }
     Ok(out)
 }
@@ -39,8 +50,12 @@ fn copy_tree(dir: &Path, prefix: &str) -> anyhow::Result<Vec<OutputFile>> {
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
-        out.push(OutputFile { path: format!("{prefix}/{rel}"), bytes });
+        let bytes = std::fs::read(entry.path())
+            .with_context(|| format!("reading {}", entry.path().display()))?;
+        out.push(OutputFile {
+            path: format!("{prefix}/{rel}"),
+            bytes,
+        });
     }
     Ok(out)
 }

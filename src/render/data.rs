@@ -6,7 +6,12 @@ use super::{OutputFile, Site};
 use crate::atlas::Incident;
 
 pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    let records: Vec<Value> = site.atlas.incidents.iter().map(|i| record(site, i)).collect();
+    let records: Vec<Value> = site
+        .atlas
+        .incidents
+        .iter()
+        .map(|i| record(site, i))
+        .collect();
     let json_doc = json!({
         "title": site.config.site.title,
         "license": site.config.site.data.license,
@@ -28,9 +33,18 @@ pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
         .collect();
     let geojson = json!({"type": "FeatureCollection", "features": features});
     Ok(vec![
-        OutputFile { path: "data/incidents.csv".into(), bytes: csv(site).into_bytes() },
-        OutputFile { path: "data/incidents.json".into(), bytes: serde_json::to_vec_pretty(&json_doc)? },
-        OutputFile { path: "data/incidents.geojson".into(), bytes: serde_json::to_vec(&geojson)? },
+        OutputFile {
+            path: "data/incidents.csv".into(),
+            bytes: csv(site).into_bytes(),
+        },
+        OutputFile {
+            path: "data/incidents.json".into(),
+            bytes: serde_json::to_vec_pretty(&json_doc)?,
+        },
+        OutputFile {
+            path: "data/incidents.geojson".into(),
+            bytes: serde_json::to_vec(&geojson)?,
+        },
     ])
 }
 
@@ -40,8 +54,14 @@ pub fn round(x: f64) -> f64 {
 }
 
 fn record(site: &Site, i: &Incident) -> Value {
-    let province = site.regions.at_level(i.region, crate::regions::Level::Province).map(|r| site.regions.regions[r].name.clone());
-    let district = site.regions.at_level(i.region, crate::regions::Level::District).map(|r| site.regions.regions[r].name.clone());
+    let province = site
+        .regions
+        .at_level(i.region, crate::regions::Level::Province)
+        .map(|r| site.regions.regions[r].name.clone());
+    let district = site
+        .regions
+        .at_level(i.region, crate::regions::Level::District)
+        .map(|r| site.regions.regions[r].name.clone());
     json!({
         "id": i.id,
         "url": site.config.absolute_url(&format!("incidents/{}/", i.id)),
@@ -72,7 +92,26 @@ fn record(site: &Site, i: &Incident) -> Value {
 }
 
 const CSV_COLUMNS: &[&str] = &[
-    "id", "title", "date", "date_precision", "date_end", "country", "province", "district", "lat", "lon", "geo_precision", "type", "targets", "killed_min", "killed_max", "injured_min", "injured_max", "perpetrators", "sources", "url",
+    "id",
+    "title",
+    "date",
+    "date_precision",
+    "date_end",
+    "country",
+    "province",
+    "district",
+    "lat",
+    "lon",
+    "geo_precision",
+    "type",
+    "targets",
+    "killed_min",
+    "killed_max",
+    "injured_min",
+    "injured_max",
+    "perpetrators",
+    "sources",
+    "url",
 ];
 
 fn csv(site: &Site) -> String {
@@ -80,15 +119,30 @@ fn csv(site: &Site) -> String {
     out.push_str("\r\n");
     for i in &site.atlas.incidents {
         let r = record(site, i);
-        let perpetrators = i.perpetrators.iter().map(|p| format!("{} ({})", p.actor, p.attribution.term())).collect::<Vec<_>>().join("; ");
-        let sources = i.sources.iter().map(|s| match s.date {
-            Some(d) => format!("{}, {d}", s.publisher),
-            None => s.publisher.clone(),
-        }).collect::<Vec<_>>().join("; ");
+        let perpetrators = i
+            .perpetrators
+            .iter()
+            .map(|p| format!("{} ({})", p.actor, p.attribution.term()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let sources = i
+            .sources
+            .iter()
+            .map(|s| match s.date {
+                Some(d) => format!("{}, {d}", s.publisher),
+                None => s.publisher.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
         let cells: Vec<String> = CSV_COLUMNS
             .iter()
             .map(|c| match *c {
-                "targets" => i.targets.iter().map(|t| t.term()).collect::<Vec<_>>().join("; "),
+                "targets" => i
+                    .targets
+                    .iter()
+                    .map(|t| t.term())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 "perpetrators" => perpetrators.clone(),
                 "sources" => sources.clone(),
                 _ => match &r[*c] {
@@ -107,7 +161,8 @@ fn csv(site: &Site) -> String {
 
 /// RFC 4180 quoting; cells that a spreadsheet would run as a formula get a leading `'`.
 fn csv_cell(cell: &str) -> String {
-    let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
+    let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err()
+    {
         format!("'{cell}")
     } else {
         cell.to_string()

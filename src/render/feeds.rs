@@ -12,19 +12,32 @@ pub fn all(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 fn sitemap(site: &Site, rendered: &[OutputFile]) -> OutputFile {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut paths: Vec<&str> = rendered.iter().map(|f| f.path.as_str()).filter(|p| p.ends_with("index.html")).collect();
+    let mut paths: Vec<&str> = rendered
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| p.ends_with("index.html"))
+        .collect();
     paths.sort_unstable();
     for path in paths {
-        let url = site.config.absolute_url(path.trim_end_matches("index.html"));
+        let url = site
+            .config
+            .absolute_url(path.trim_end_matches("index.html"));
         out.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
     }
     out.push_str("</urlset>\n");
-    OutputFile { path: "sitemap.xml".into(), bytes: out.into_bytes() }
+    OutputFile {
+        path: "sitemap.xml".into(),
+        bytes: out.into_bytes(),
+    }
 }
 
 fn atom(site: &Site) -> OutputFile {
@@ -53,29 +66,57 @@ fn atom(site: &Site) -> OutputFile {
         .collect();
     entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.url.cmp(&b.url)));
     entries.truncate(FEED_ENTRIES);
-    let updated = entries.iter().map(|e| e.date).max().unwrap_or(NaiveDate::MIN);
+    let updated = entries
+        .iter()
+        .map(|e| e.date)
+        .max()
+        .unwrap_or(NaiveDate::MIN);
     let cfg = site.config;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    out.push_str(&format!("  <title>{}</title>\n", xml_escape(&cfg.site.title)));
+    out.push_str(&format!(
+        "  <title>{}</title>\n",
+        xml_escape(&cfg.site.title)
+    ));
     out.push_str(&format!("  <id>{}</id>\n", xml_escape(&cfg.base_url)));
-    out.push_str(&format!("  <link href=\"{}\"/>\n", xml_escape(&cfg.base_url)));
-    out.push_str(&format!("  <link rel=\"self\" href=\"{}\"/>\n", xml_escape(&cfg.absolute_url("atom.xml"))));
+    out.push_str(&format!(
+        "  <link href=\"{}\"/>\n",
+        xml_escape(&cfg.base_url)
+    ));
+    out.push_str(&format!(
+        "  <link rel=\"self\" href=\"{}\"/>\n",
+        xml_escape(&cfg.absolute_url("atom.xml"))
+    ));
     out.push_str(&format!("  <updated>{updated}T00:00:00Z</updated>\n"));
-    out.push_str(&format!("  <author><name>{}</name></author>\n", xml_escape(&cfg.site.title)));
+    out.push_str(&format!(
+        "  <author><name>{}</name></author>\n",
+        xml_escape(&cfg.site.title)
+    ));
     for e in entries {
         out.push_str("  <entry>\n");
         out.push_str(&format!("    <title>{}</title>\n", xml_escape(&e.title)));
         out.push_str(&format!("    <id>{}</id>\n", xml_escape(&e.url)));
         out.push_str(&format!("    <link href=\"{}\"/>\n", xml_escape(&e.url)));
         out.push_str(&format!("    <updated>{}T00:00:00Z</updated>\n", e.date));
-        out.push_str(&format!("    <summary>{}</summary>\n", xml_escape(&e.summary)));
+        out.push_str(&format!(
+            "    <summary>{}</summary>\n",
+            xml_escape(&e.summary)
+        ));
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");
-    OutputFile { path: "atom.xml".into(), bytes: out.into_bytes() }
+    OutputFile {
+        path: "atom.xml".into(),
+        bytes: out.into_bytes(),
+    }
 }
 
 fn robots(site: &Site) -> OutputFile {
-    let text = format!("User-agent: *\nAllow: /\nSitemap: {}\n", site.config.absolute_url("sitemap.xml"));
-    OutputFile { path: "robots.txt".into(), bytes: text.into_bytes() }
+    let text = format!(
+        "User-agent: *\nAllow: /\nSitemap: {}\n",
+        site.config.absolute_url("sitemap.xml")
+    );
+    OutputFile {
+        path: "robots.txt".into(),
+        bytes: text.into_bytes(),
+    }
 }

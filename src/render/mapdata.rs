@@ -21,11 +21,19 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     let home = &site.regions.home_country;
     // Home-country districts and provinces are simplified together so borders stay shared.
     let home_regions: Vec<usize> = (0..regions.len())
-        .filter(|&r| regions[r].country == *home && regions[r].level != Level::Country && regions[r].shape.is_some())
+        .filter(|&r| {
+            regions[r].country == *home
+                && regions[r].level != Level::Country
+                && regions[r].shape.is_some()
+        })
         .collect();
     let shapes: Vec<&MultiPolygon<f64>> = home_regions
         .iter()
-        .filter_map(|&r| regions[r].shape.map(|(l, s)| &site.layers[l].shapes[s].geometry))
+        .filter_map(|&r| {
+            regions[r]
+                .shape
+                .map(|(l, s)| &site.layers[l].shapes[s].geometry)
+        })
         .collect();
     let simplified = simplify_shapes(&shapes, TOLERANCE_DEG);
     let mut districts: Vec<Feature> = Vec::new();
@@ -38,7 +46,10 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
             ("name".to_string(), json!(region.name)),
         ];
         if region.level == Level::District {
-            let province = site.regions.at_level(r, Level::Province).map(|p| regions[p].name.clone());
+            let province = site
+                .regions
+                .at_level(r, Level::Province)
+                .map(|p| regions[p].name.clone());
             props.push(("province".to_string(), json!(province)));
         }
         props.extend([
@@ -57,15 +68,25 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     // Context: every layer that is not the home country's, simplified harder.
     let mut context_src: Vec<(&MultiPolygon<f64>, Vec<(String, Value)>)> = Vec::new();
     for (li, layer) in site.layers.iter().enumerate() {
-        let is_home = layer.spec.country.as_deref() == Some(home.as_str()) && layer.spec.role != LayerRole::Context;
+        let is_home = layer.spec.country.as_deref() == Some(home.as_str())
+            && layer.spec.role != LayerRole::Context;
         if is_home {
             continue;
         }
-        let kind = if layer.spec.role == LayerRole::Context { "country" } else { "province" };
+        let kind = if layer.spec.role == LayerRole::Context {
+            "country"
+        } else {
+            "province"
+        };
         for (si, shape) in layer.shapes.iter().enumerate() {
             let region = regions.iter().position(|r| r.shape == Some((li, si)));
-            let url = region.filter(|&r| super::pages::has_page(site, r)).map(|r| site.region_url(r));
-            let mut props = vec![("name".to_string(), json!(shape.name)), ("kind".to_string(), json!(kind))];
+            let url = region
+                .filter(|&r| super::pages::has_page(site, r))
+                .map(|r| site.region_url(r));
+            let mut props = vec![
+                ("name".to_string(), json!(shape.name)),
+                ("kind".to_string(), json!(kind)),
+            ];
             if let Some(url) = url {
                 props.push(("url".to_string(), json!(url)));
             }
@@ -79,10 +100,22 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
         .collect();
 
     Ok(vec![
-        OutputFile { path: "data/map/districts.geojson".into(), bytes: feature_collection(&districts, DIGITS).into_bytes() },
-        OutputFile { path: "data/map/provinces.geojson".into(), bytes: feature_collection(&provinces, DIGITS).into_bytes() },
-        OutputFile { path: "data/map/context.geojson".into(), bytes: feature_collection(&context, DIGITS).into_bytes() },
-        OutputFile { path: "data/map/incidents.geojson".into(), bytes: serde_json::to_vec(&incident_points(site))? },
+        OutputFile {
+            path: "data/map/districts.geojson".into(),
+            bytes: feature_collection(&districts, DIGITS).into_bytes(),
+        },
+        OutputFile {
+            path: "data/map/provinces.geojson".into(),
+            bytes: feature_collection(&provinces, DIGITS).into_bytes(),
+        },
+        OutputFile {
+            path: "data/map/context.geojson".into(),
+            bytes: feature_collection(&context, DIGITS).into_bytes(),
+        },
+        OutputFile {
+            path: "data/map/incidents.geojson".into(),
+            bytes: serde_json::to_vec(&incident_points(site))?,
+        },
     ])
 }
 

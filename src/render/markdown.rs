@@ -32,13 +32,23 @@ pub fn allowed_tags() -> BTreeSet<&'static str> {
 /// Renders Markdown to sanitized HTML. Links starting with `/` get `base_path` instead.
 pub fn to_html(markdown: &str, base_path: &str) -> String {
     let parser = Parser::new_ext(markdown, options()).map(|event| match event {
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
             link_type,
             dest_url: rebase(dest_url, base_path),
             title,
             id,
         }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
             link_type,
             dest_url: rebase(dest_url, base_path),
             title,
@@ -57,7 +67,9 @@ pub fn to_text(markdown: &str) -> String {
     for event in Parser::new_ext(markdown, options()) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => out.push(' '),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => {
+                out.push(' ')
+            }
             _ => {}
         }
     }
@@ -77,7 +89,10 @@ mod tests {
 
     #[test]
     fn rebases_site_links() {
-        let html = to_html("[map](/map/) [ext](https://x.org/) [proto](//evil.org/)", "/atlas/");
+        let html = to_html(
+            "[map](/map/) [ext](https://x.org/) [proto](//evil.org/)",
+            "/atlas/",
+        );
         assert!(html.contains("href=\"/atlas/map/\""), "{html}");
         assert!(html.contains("href=\"https://x.org/\""));
     }

@@ -5,8 +5,8 @@
 mod assets;
 mod data;
 mod feeds;
-pub mod markdown;
 mod mapdata;
+pub mod markdown;
 mod pages;
 mod views;
 
@@ -54,7 +54,9 @@ pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
             let html = tera
                 .render(page.template, &page.context)
                 .map_err(|e| anyhow::anyhow!(template_error(&e)))
-                .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
+                .with_context(|| {
+                    format!("rendering {} with template {}", page.path, page.template)
+                })?;
             Ok(OutputFile {
                 path: page.path.clone(),
                 bytes: minify(&html),
@@ -67,7 +69,10 @@ pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     files.extend(assets::copy(site.config)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(dup) = files.windows(2).find(|w| w[0].path == w[1].path) {
-        anyhow::bail!("two outputs would be written to {}: rename one of the sources", dup[0].path);
+        anyhow::bail!(
+            "two outputs would be written to {}: rename one of the sources",
+            dup[0].path
+        );
     }
     Ok(files)
 }

@@ -10,11 +10,25 @@ use crate::regions::Level;
 const HOME_LATEST: usize = 8;
 
 pub fn all(site: &Site) -> Vec<Page> {
-    let mut pages = vec![home(site), map(site), timeline(site), regions_index(site), incidents_index(site), briefs_index(site), actors_index(site), about(site), not_found(site)];
+    let mut pages = vec![
+        home(site),
+        map(site),
+        timeline(site),
+        regions_index(site),
+        incidents_index(site),
+        briefs_index(site),
+        actors_index(site),
+        about(site),
+        not_found(site),
+    ];
     pages.extend((0..site.atlas.incidents.len()).map(|i| incident(site, i)));
     pages.extend(site.atlas.briefs.iter().map(|b| brief(site, b)));
     pages.extend(site.atlas.actors.iter().map(|a| actor(site, a)));
-    pages.extend((0..site.regions.regions.len()).filter(|&r| has_page(site, r)).map(|r| region(site, r)));
+    pages.extend(
+        (0..site.regions.regions.len())
+            .filter(|&r| has_page(site, r))
+            .map(|r| region(site, r)),
+    );
     pages
 }
 
@@ -30,7 +44,14 @@ pub fn has_page(site: &Site, r: usize) -> bool {
 }
 
 /// Variables every page has.
-fn page(site: &Site, path: &str, template: &'static str, title: &str, section: &str, description: &str) -> Page {
+fn page(
+    site: &Site,
+    path: &str,
+    template: &'static str,
+    title: &str,
+    section: &str,
+    description: &str,
+) -> Page {
     let mut context = tera::Context::new();
     let cfg = &site.config;
     let url_path = path.strip_suffix("index.html").unwrap_or(path);
@@ -52,9 +73,20 @@ fn page(site: &Site, path: &str, template: &'static str, title: &str, section: &
     );
     context.insert("page_title", title);
     context.insert("section", section);
-    context.insert("description", if description.is_empty() { cfg.site.description.as_str() } else { description });
+    context.insert(
+        "description",
+        if description.is_empty() {
+            cfg.site.description.as_str()
+        } else {
+            description
+        },
+    );
     context.insert("canonical", &cfg.absolute_url(url_path));
-    Page { path: path.to_string(), template, context }
+    Page {
+        path: path.to_string(),
+        template,
+        context,
+    }
 }
 
 fn boundary_attribution(site: &Site) -> String {
@@ -71,7 +103,10 @@ fn boundary_attribution(site: &Site) -> String {
 fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
     let bbox = match region {
         Some(r) => site.regions.regions[r].bbox,
-        None => site.regions.country(&site.regions.home_country).and_then(|c| site.regions.regions[c].bbox),
+        None => site
+            .regions
+            .country(&site.regions.home_country)
+            .and_then(|c| site.regions.regions[c].bbox),
     };
     json!({
         "view": view,
@@ -81,21 +116,50 @@ fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
 }
 
 fn home(site: &Site) -> Page {
-    let mut p = page(site, "index.html", "home.html", &site.config.site.title, "home", "");
-    let latest: Vec<Value> = (0..site.atlas.incidents.len()).rev().take(HOME_LATEST).map(|i| site.incident_card(i)).collect();
-    p.context.insert("totals", &site.stats_view(&site.index.totals));
+    let mut p = page(
+        site,
+        "index.html",
+        "home.html",
+        &site.config.site.title,
+        "home",
+        "",
+    );
+    let latest: Vec<Value> = (0..site.atlas.incidents.len())
+        .rev()
+        .take(HOME_LATEST)
+        .map(|i| site.incident_card(i))
+        .collect();
+    p.context
+        .insert("totals", &site.stats_view(&site.index.totals));
     p.context.insert("latest", &latest);
-    p.context.insert("briefs", &site.atlas.briefs.iter().take(HOME_LATEST).map(|b| site.brief_card(b)).collect::<Vec<_>>());
+    p.context.insert(
+        "briefs",
+        &site
+            .atlas
+            .briefs
+            .iter()
+            .take(HOME_LATEST)
+            .map(|b| site.brief_card(b))
+            .collect::<Vec<_>>(),
+    );
     p.context.insert("map", &map_element(site, "preview", None));
     p.context.insert("actor_count", &site.atlas.actors.len());
     let first_year = site.atlas.incidents.first().map(|i| i.date.year());
     let last_year = site.atlas.incidents.last().map(|i| i.date.year());
-    p.context.insert("years", &json!({"first": first_year, "last": last_year}));
+    p.context
+        .insert("years", &json!({"first": first_year, "last": last_year}));
     p
 }
 
 fn map(site: &Site) -> Page {
-    let mut p = page(site, "map/index.html", "map.html", "Map", "map", "Map of incidents by district");
+    let mut p = page(
+        site,
+        "map/index.html",
+        "map.html",
+        "Map",
+        "map",
+        "Map of incidents by district",
+    );
     p.context.insert("map", &map_element(site, "full", None));
     p.context.insert("provinces", &province_rows(site));
     p
@@ -104,21 +168,35 @@ fn map(site: &Site) -> Page {
 /// Provinces of the home country with their districts, for the regions index and the map's
 /// text alternative.
 fn province_rows(site: &Site) -> Vec<Value> {
-    let Some(home) = site.regions.country(&site.regions.home_country) else { return Vec::new() };
+    let Some(home) = site.regions.country(&site.regions.home_country) else {
+        return Vec::new();
+    };
     site.regions.regions[home]
         .children
         .iter()
         .map(|&p| {
             let mut row = site.region_link(p);
-            row["districts"] = site.regions.regions[p].children.iter().map(|&d| site.region_link(d)).collect();
+            row["districts"] = site.regions.regions[p]
+                .children
+                .iter()
+                .map(|&d| site.region_link(d))
+                .collect();
             row
         })
         .collect()
 }
 
 fn timeline(site: &Site) -> Page {
-    let mut p = page(site, "timeline/index.html", "timeline.html", "Timeline", "timeline", "Every incident in chronological order");
-    p.context.insert("years", &timeline_view(site, &site.index.timeline));
+    let mut p = page(
+        site,
+        "timeline/index.html",
+        "timeline.html",
+        "Timeline",
+        "timeline",
+        "Every incident in chronological order",
+    );
+    p.context
+        .insert("years", &timeline_view(site, &site.index.timeline));
     p
 }
 
@@ -143,17 +221,33 @@ pub fn timeline_view(site: &Site, buckets: &[crate::index::YearBucket]) -> Vec<V
 }
 
 fn regions_index(site: &Site) -> Page {
-    let mut p = page(site, "regions/index.html", "regions.html", "Regions", "regions", "Provinces and districts with their incidents");
+    let mut p = page(
+        site,
+        "regions/index.html",
+        "regions.html",
+        "Regions",
+        "regions",
+        "Provinces and districts with their incidents",
+    );
     p.context.insert("provinces", &province_rows(site));
     let abroad: Vec<Value> = site
         .regions
         .regions
         .iter()
         .enumerate()
-        .filter(|(r, reg)| reg.level == Level::Country && reg.country != site.regions.home_country && has_page(site, *r))
+        .filter(|(r, reg)| {
+            reg.level == Level::Country
+                && reg.country != site.regions.home_country
+                && has_page(site, *r)
+        })
         .map(|(r, reg)| {
             let mut row = site.region_link(r);
-            row["provinces"] = reg.children.iter().filter(|&&c| has_page(site, c)).map(|&c| site.region_link(c)).collect();
+            row["provinces"] = reg
+                .children
+                .iter()
+                .filter(|&&c| has_page(site, c))
+                .map(|&c| site.region_link(c))
+                .collect();
             row
         })
         .collect();
@@ -168,40 +262,86 @@ fn region(site: &Site, r: usize) -> Page {
     let reg = &site.regions.regions[r];
     let path = format!("{}index.html", reg.page_path(&site.regions.home_country));
     let title = format!("{} ({})", reg.name, reg.level.label().to_lowercase());
-    let mut p = page(site, &path, "region.html", &title, "regions", &format!("Incidents in {}", site.regions.place_label(r)));
+    let mut p = page(
+        site,
+        &path,
+        "region.html",
+        &title,
+        "regions",
+        &format!("Incidents in {}", site.regions.place_label(r)),
+    );
     let stats = &site.index.region_stats[r];
-    let years: Vec<Value> = site.index.region_years[r].iter().map(|(year, s)| {
-        let mut v = site.stats_view(s);
-        v["year"] = json!(year);
-        v
-    }).collect();
+    let years: Vec<Value> = site.index.region_years[r]
+        .iter()
+        .map(|(year, s)| {
+            let mut v = site.stats_view(s);
+            v["year"] = json!(year);
+            v
+        })
+        .collect();
     let incidents = &site.index.region_incidents[r];
-    p.context.insert("region", &json!({
-        "name": reg.name,
-        "id": reg.id,
-        "level": reg.level.label(),
-        "country": reg.country,
-        "place": site.regions.place_label(r),
-    }));
+    p.context.insert(
+        "region",
+        &json!({
+            "name": reg.name,
+            "id": reg.id,
+            "level": reg.level.label(),
+            "country": reg.country,
+            "place": site.regions.place_label(r),
+        }),
+    );
     p.context.insert("stats", &site.stats_view(stats));
     p.context.insert("years", &years);
     p.context.insert("lineage", &site.lineage(r));
-    p.context.insert("children", &reg.children.iter().filter(|&&c| has_page(site, c)).map(|&c| site.region_link(c)).collect::<Vec<_>>());
-    p.context.insert("timeline", &timeline_view(site, &crate::index::timeline(site.atlas, incidents)));
-    p.context.insert("briefs", &site.index.region_briefs[r].iter().map(|&b| site.brief_card(&site.atlas.briefs[b])).collect::<Vec<_>>());
-    let note = site.atlas.region_notes.iter().find(|n| n.region == r).map(|n| json!({
-        "title": n.title,
-        "html": super::markdown::to_html(&n.body, &site.config.base_path),
-        "sources": site.sources(&n.sources),
-    }));
+    p.context.insert(
+        "children",
+        &reg.children
+            .iter()
+            .filter(|&&c| has_page(site, c))
+            .map(|&c| site.region_link(c))
+            .collect::<Vec<_>>(),
+    );
+    p.context.insert(
+        "timeline",
+        &timeline_view(site, &crate::index::timeline(site.atlas, incidents)),
+    );
+    p.context.insert(
+        "briefs",
+        &site.index.region_briefs[r]
+            .iter()
+            .map(|&b| site.brief_card(&site.atlas.briefs[b]))
+            .collect::<Vec<_>>(),
+    );
+    let note = site
+        .atlas
+        .region_notes
+        .iter()
+        .find(|n| n.region == r)
+        .map(|n| {
+            json!({
+                "title": n.title,
+                "html": super::markdown::to_html(&n.body, &site.config.base_path),
+                "sources": site.sources(&n.sources),
+            })
+        });
     p.context.insert("note", &note);
-    p.context.insert("map", &map_element(site, "region", Some(r)));
+    p.context
+        .insert("map", &map_element(site, "region", Some(r)));
     p
 }
 
 fn incidents_index(site: &Site) -> Page {
-    let mut p = page(site, "incidents/index.html", "incidents.html", "Incidents", "incidents", "All incidents in a table");
-    let mut rows: Vec<Value> = (0..site.atlas.incidents.len()).map(|i| site.incident_card(i)).collect();
+    let mut p = page(
+        site,
+        "incidents/index.html",
+        "incidents.html",
+        "Incidents",
+        "incidents",
+        "All incidents in a table",
+    );
+    let mut rows: Vec<Value> = (0..site.atlas.incidents.len())
+        .map(|i| site.incident_card(i))
+        .collect();
     rows.reverse();
     p.context.insert("incidents", &rows);
     p
@@ -211,32 +351,80 @@ fn incident(site: &Site, i: usize) -> Page {
     let incident = &site.atlas.incidents[i];
     let description = super::markdown::to_text(&incident.summary);
     let description: String = description.chars().take(200).collect();
-    let mut p = page(site, &format!("incidents/{}/index.html", incident.id), "incident.html", &incident.title, "incidents", &description);
+    let mut p = page(
+        site,
+        &format!("incidents/{}/index.html", incident.id),
+        "incident.html",
+        &incident.title,
+        "incidents",
+        &description,
+    );
     p.context.insert("incident", &site.incident_full(i));
     p
 }
 
 fn briefs_index(site: &Site) -> Page {
-    let mut p = page(site, "briefs/index.html", "briefs.html", "Briefs", "briefs", "Analytical briefs");
-    p.context.insert("briefs", &site.atlas.briefs.iter().map(|b| site.brief_card(b)).collect::<Vec<_>>());
+    let mut p = page(
+        site,
+        "briefs/index.html",
+        "briefs.html",
+        "Briefs",
+        "briefs",
+        "Analytical briefs",
+    );
+    p.context.insert(
+        "briefs",
+        &site
+            .atlas
+            .briefs
+            .iter()
+            .map(|b| site.brief_card(b))
+            .collect::<Vec<_>>(),
+    );
     p
 }
 
 fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
-    let mut p = page(site, &format!("briefs/{}/index.html", brief.slug), "brief.html", &brief.title, "briefs", &brief.summary);
+    let mut p = page(
+        site,
+        &format!("briefs/{}/index.html", brief.slug),
+        "brief.html",
+        &brief.title,
+        "briefs",
+        &brief.summary,
+    );
     let mut card = site.brief_card(brief);
-    card["html"] = json!(super::markdown::to_html(&brief.body, &site.config.base_path));
+    card["html"] = json!(super::markdown::to_html(
+        &brief.body,
+        &site.config.base_path
+    ));
     card["updated"] = json!(brief.updated.map(|d| d.format("%-d %B %Y").to_string()));
     card["sources"] = json!(site.sources(&brief.sources));
     card["regions"] = brief.regions.iter().map(|&r| site.region_link(r)).collect();
-    card["actors"] = brief.actors.iter().map(|a| json!({"name": site.actor_label(a), "url": site.actor_url(a)})).collect();
-    card["incidents"] = brief.incidents.iter().filter_map(|id| site.index.by_id.get(id)).map(|&i| site.incident_card(i)).collect();
+    card["actors"] = brief
+        .actors
+        .iter()
+        .map(|a| json!({"name": site.actor_label(a), "url": site.actor_url(a)}))
+        .collect();
+    card["incidents"] = brief
+        .incidents
+        .iter()
+        .filter_map(|id| site.index.by_id.get(id))
+        .map(|&i| site.incident_card(i))
+        .collect();
     p.context.insert("brief", &card);
     p
 }
 
 fn actors_index(site: &Site) -> Page {
-    let mut p = page(site, "actors/index.html", "actors.html", "Actors", "actors", "Groups named in the incidents");
+    let mut p = page(
+        site,
+        "actors/index.html",
+        "actors.html",
+        "Actors",
+        "actors",
+        "Groups named in the incidents",
+    );
     let rows: Vec<Value> = site.atlas.actors.iter().map(|a| json!({
         "name": a.display_name(),
         "url": site.actor_url(&a.slug),
@@ -249,9 +437,24 @@ fn actors_index(site: &Site) -> Page {
 }
 
 fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
-    let description = super::markdown::to_text(&actor.description).chars().take(200).collect::<String>();
-    let mut p = page(site, &format!("actors/{}/index.html", actor.slug), "actor.html", &actor.display_name(), "actors", &description);
-    let incidents = site.index.actor_incidents.get(&actor.slug).cloned().unwrap_or_default();
+    let description = super::markdown::to_text(&actor.description)
+        .chars()
+        .take(200)
+        .collect::<String>();
+    let mut p = page(
+        site,
+        &format!("actors/{}/index.html", actor.slug),
+        "actor.html",
+        &actor.display_name(),
+        "actors",
+        &description,
+    );
+    let incidents = site
+        .index
+        .actor_incidents
+        .get(&actor.slug)
+        .cloned()
+        .unwrap_or_default();
     let mut stats = crate::index::Stats::default();
     for &i in &incidents {
         stats.add(&site.atlas.incidents[i]);
@@ -281,15 +484,28 @@ fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
 }
 
 fn about(site: &Site) -> Page {
-    let mut p = page(site, "about/index.html", "about.html", "About this atlas", "about", "Method, sources, neutrality rules and licences");
-    let layers: Vec<Value> = site.layers.iter().map(|l| json!({
-        "name": l.spec.name,
-        "file": l.spec.file,
-        "url": l.spec.url,
-        "license": l.spec.license,
-        "attribution": l.spec.attribution,
-        "features": l.shapes.len(),
-    })).collect();
+    let mut p = page(
+        site,
+        "about/index.html",
+        "about.html",
+        "About this atlas",
+        "about",
+        "Method, sources, neutrality rules and licences",
+    );
+    let layers: Vec<Value> = site
+        .layers
+        .iter()
+        .map(|l| {
+            json!({
+                "name": l.spec.name,
+                "file": l.spec.file,
+                "url": l.spec.url,
+                "license": l.spec.license,
+                "attribution": l.spec.attribution,
+                "features": l.shapes.len(),
+            })
+        })
+        .collect();
     p.context.insert("layers", &layers);
     p
 }

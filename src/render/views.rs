@@ -61,7 +61,9 @@ impl Site<'_> {
     pub fn date_label(&self, incident: &Incident) -> String {
         let start = incident.date_precision.format(incident.date);
         match incident.date_end {
-            Some(end) if end != incident.date => format!("{start} – {}", incident.date_precision.format(end)),
+            Some(end) if end != incident.date => {
+                format!("{start} – {}", incident.date_precision.format(end))
+            }
             _ => start,
         }
     }
@@ -187,7 +189,13 @@ impl Site<'_> {
     }
 
     pub fn stats_view(&self, stats: &Stats) -> Value {
-        let range = |min: u64, max: u64| if min == max { min.to_string() } else { format!("{min}–{max}") };
+        let range = |min: u64, max: u64| {
+            if min == max {
+                min.to_string()
+            } else {
+                format!("{min}–{max}")
+            }
+        };
         json!({
             "incidents": stats.incidents,
             "killed": range(stats.killed, stats.killed_max),

@@ -31,90 +31,209 @@ pub fn check(
         if given.get_ref() != &id {
             diags.push(
                 loaded
-                    .error_on(given, "id-mismatch", format!("`id` is '{}' but the file is named '{id}.toml'", given.get_ref()))
-                    .with_hint(format!("rename the file to {}.toml or remove the `id` line", given.get_ref())),
+                    .error_on(
+                        given,
+                        "id-mismatch",
+                        format!(
+                            "`id` is '{}' but the file is named '{id}.toml'",
+                            given.get_ref()
+                        ),
+                    )
+                    .with_hint(format!(
+                        "rename the file to {}.toml or remove the `id` line",
+                        given.get_ref()
+                    )),
             );
         }
     }
     let title = raw.title.get_ref().trim().to_string();
     if title.is_empty() {
-        diags.push(loaded.error_on(&raw.title, "empty-field", "`title` is empty").with_hint("give a short, neutral title"));
+        diags.push(
+            loaded
+                .error_on(&raw.title, "empty-field", "`title` is empty")
+                .with_hint("give a short, neutral title"),
+        );
     } else if title.chars().count() > 160 {
-        diags.push(loaded.error_on(&raw.title, "title-too-long", "`title` is longer than 160 characters").with_hint("shorten it; details go in `summary`"));
+        diags.push(
+            loaded
+                .error_on(
+                    &raw.title,
+                    "title-too-long",
+                    "`title` is longer than 160 characters",
+                )
+                .with_hint("shorten it; details go in `summary`"),
+        );
     }
 
     // Dates.
-    let date = date_of(loaded, &raw.date, "date").map_err(|d| diags.push(d)).ok();
+    let date = date_of(loaded, &raw.date, "date")
+        .map_err(|d| diags.push(d))
+        .ok();
     let precision = match &raw.date_precision {
         None => Some(DatePrecision::Day),
         Some(p) => DatePrecision::parse(p.get_ref()).or_else(|| {
-            diags.push(loaded.error_on(p, "unknown-term", format!("unknown date_precision '{}'", p.get_ref())).with_hint(term_hint(p.get_ref(), DatePrecision::terms())));
+            diags.push(
+                loaded
+                    .error_on(
+                        p,
+                        "unknown-term",
+                        format!("unknown date_precision '{}'", p.get_ref()),
+                    )
+                    .with_hint(term_hint(p.get_ref(), DatePrecision::terms())),
+            );
             None
         }),
     };
     if let Some(date) = date {
         if date > ctx.today {
-            diags.push(loaded.error_on(&raw.date, "future-date", format!("date {date} is in the future")).with_hint("check the year and month"));
+            diags.push(
+                loaded
+                    .error_on(
+                        &raw.date,
+                        "future-date",
+                        format!("date {date} is in the future"),
+                    )
+                    .with_hint("check the year and month"),
+            );
         }
         let year_folder = loaded.source.path.rsplit('/').nth(1).unwrap_or("");
         if year_folder != date.year().to_string() {
             diags.push(
-                Diagnostic::error(&loaded.source.path, "wrong-year-folder", format!("the incident is dated {date} but its file is in the folder {year_folder}/"))
-                    .with_hint(format!("move it to content/incidents/{}/", date.year())),
+                Diagnostic::error(
+                    &loaded.source.path,
+                    "wrong-year-folder",
+                    format!(
+                        "the incident is dated {date} but its file is in the folder {year_folder}/"
+                    ),
+                )
+                .with_hint(format!("move it to content/incidents/{}/", date.year())),
             );
         }
         if !id.starts_with(&date.format("%Y-%m-%d").to_string()) && is_slug(&id) {
             diags.push(
                 loaded
-                    .warning_on(&raw.date, "id-date-mismatch", format!("the file name does not start with the date {date}"))
-                    .with_hint(format!("name incident files {}-short-slug.toml", date.format("%Y-%m-%d"))),
+                    .warning_on(
+                        &raw.date,
+                        "id-date-mismatch",
+                        format!("the file name does not start with the date {date}"),
+                    )
+                    .with_hint(format!(
+                        "name incident files {}-short-slug.toml",
+                        date.format("%Y-%m-%d")
+                    )),
             );
         }
         match precision {
             Some(DatePrecision::Month) if date.day() != 1 => diags.push(
                 loaded
-                    .warning_on(&raw.date, "precision-mismatch", "date_precision is 'month' but the date is not the 1st")
-                    .with_hint(format!("write {} or set date_precision = \"day\"", date.with_day(1).unwrap_or(date))),
+                    .warning_on(
+                        &raw.date,
+                        "precision-mismatch",
+                        "date_precision is 'month' but the date is not the 1st",
+                    )
+                    .with_hint(format!(
+                        "write {} or set date_precision = \"day\"",
+                        date.with_day(1).unwrap_or(date)
+                    )),
             ),
             Some(DatePrecision::Year) if date.ordinal() != 1 => diags.push(
                 loaded
-                    .warning_on(&raw.date, "precision-mismatch", "date_precision is 'year' but the date is not January 1st")
-                    .with_hint(format!("write {}-01-01 or give a finer date_precision", date.year())),
+                    .warning_on(
+                        &raw.date,
+                        "precision-mismatch",
+                        "date_precision is 'year' but the date is not January 1st",
+                    )
+                    .with_hint(format!(
+                        "write {}-01-01 or give a finer date_precision",
+                        date.year()
+                    )),
             ),
             _ => {}
         }
     }
     let date_end = raw.date_end.as_ref().and_then(|end| {
-        let end_date = date_of(loaded, end, "date_end").map_err(|d| diags.push(d)).ok()?;
+        let end_date = date_of(loaded, end, "date_end")
+            .map_err(|d| diags.push(d))
+            .ok()?;
         if let Some(start) = date {
             if end_date < start {
-                diags.push(loaded.error_on(end, "end-before-start", format!("date_end {end_date} is before date {start}")).with_hint("swap them or fix the typo"));
+                diags.push(
+                    loaded
+                        .error_on(
+                            end,
+                            "end-before-start",
+                            format!("date_end {end_date} is before date {start}"),
+                        )
+                        .with_hint("swap them or fix the typo"),
+                );
             }
         }
         if end_date > ctx.today {
-            diags.push(loaded.error_on(end, "future-date", format!("date_end {end_date} is in the future")).with_hint("leave date_end out until the event is over"));
+            diags.push(
+                loaded
+                    .error_on(
+                        end,
+                        "future-date",
+                        format!("date_end {end_date} is in the future"),
+                    )
+                    .with_hint("leave date_end out until the event is over"),
+            );
         }
         Some(end_date)
     });
-    let updated = raw.updated.as_ref().and_then(|u| date_of(loaded, u, "updated").map_err(|d| diags.push(d)).ok());
+    let updated = raw.updated.as_ref().and_then(|u| {
+        date_of(loaded, u, "updated")
+            .map_err(|d| diags.push(d))
+            .ok()
+    });
 
     // Vocabularies.
     let kind = IncidentType::parse(raw.kind.get_ref()).or_else(|| {
-        diags.push(loaded.error_on(&raw.kind, "unknown-term", format!("unknown incident type '{}'", raw.kind.get_ref())).with_hint(term_hint(raw.kind.get_ref(), IncidentType::terms())));
+        diags.push(
+            loaded
+                .error_on(
+                    &raw.kind,
+                    "unknown-term",
+                    format!("unknown incident type '{}'", raw.kind.get_ref()),
+                )
+                .with_hint(term_hint(raw.kind.get_ref(), IncidentType::terms())),
+        );
         None
     });
     let mut targets = Vec::new();
     for t in &raw.targets {
         match Target::parse(t.get_ref()) {
             Some(target) if !targets.contains(&target) => targets.push(target),
-            Some(_) => diags.push(loaded.warning_on(t, "duplicate-term", format!("target '{}' is listed twice", t.get_ref())).with_hint("remove the repeat")),
-            None => diags.push(loaded.error_on(t, "unknown-term", format!("unknown target '{}'", t.get_ref())).with_hint(term_hint(t.get_ref(), Target::terms()))),
+            Some(_) => diags.push(
+                loaded
+                    .warning_on(
+                        t,
+                        "duplicate-term",
+                        format!("target '{}' is listed twice", t.get_ref()),
+                    )
+                    .with_hint("remove the repeat"),
+            ),
+            None => diags.push(
+                loaded
+                    .error_on(
+                        t,
+                        "unknown-term",
+                        format!("unknown target '{}'", t.get_ref()),
+                    )
+                    .with_hint(term_hint(t.get_ref(), Target::terms())),
+            ),
         }
     }
 
     // Figures.
-    let killed = raw.killed.as_ref().and_then(|f| figure(loaded, f, "killed", &mut diags));
-    let injured = raw.injured.as_ref().and_then(|f| figure(loaded, f, "injured", &mut diags));
+    let killed = raw
+        .killed
+        .as_ref()
+        .and_then(|f| figure(loaded, f, "killed", &mut diags));
+    let injured = raw
+        .injured
+        .as_ref()
+        .and_then(|f| figure(loaded, f, "injured", &mut diags));
 
     // Perpetrators.
     let mut perpetrators = Vec::new();
@@ -126,13 +245,32 @@ pub fn check(
                 Some(s) => format!("did you mean '{s}'? Actors are the file names under content/actors/"),
                 None => format!("add content/actors/{actor}.toml (sitrep new actor) or use an existing actor slug"),
             };
-            diags.push(loaded.error_on(&p.actor, "unknown-actor", format!("unknown actor '{actor}'")).with_hint(hint));
+            diags.push(
+                loaded
+                    .error_on(
+                        &p.actor,
+                        "unknown-actor",
+                        format!("unknown actor '{actor}'"),
+                    )
+                    .with_hint(hint),
+            );
         }
         let attribution = Attribution::parse(p.attribution.get_ref());
         if attribution.is_none() {
-            diags.push(loaded.error_on(&p.attribution, "unknown-term", format!("unknown attribution '{}'", p.attribution.get_ref())).with_hint(term_hint(p.attribution.get_ref(), Attribution::terms())));
+            diags.push(
+                loaded
+                    .error_on(
+                        &p.attribution,
+                        "unknown-term",
+                        format!("unknown attribution '{}'", p.attribution.get_ref()),
+                    )
+                    .with_hint(term_hint(p.attribution.get_ref(), Attribution::terms())),
+            );
         }
-        let by = p.by.as_ref().map(|b| b.get_ref().trim().to_string()).filter(|b| !b.is_empty());
+        let by =
+            p.by.as_ref()
+                .map(|b| b.get_ref().trim().to_string())
+                .filter(|b| !b.is_empty());
         if by.is_none() && attribution.is_some_and(|a| a != Attribution::Unknown) {
             diags.push(
                 loaded
@@ -141,7 +279,11 @@ pub fn check(
             );
         }
         if let Some(attribution) = attribution {
-            perpetrators.push(Perpetrator { actor: actor.clone(), attribution, by });
+            perpetrators.push(Perpetrator {
+                actor: actor.clone(),
+                attribution,
+                by,
+            });
         }
     }
 
@@ -156,14 +298,26 @@ pub fn check(
     let sources = sources(loaded, &raw.sources, date, ctx.today, &mut diags);
     let summary = raw.summary.get_ref().trim().to_string();
     if summary.is_empty() {
-        diags.push(loaded.error_on(&raw.summary, "empty-field", "`summary` is empty").with_hint("describe what happened in two to five sentences, in your own words"));
+        diags.push(
+            loaded
+                .error_on(&raw.summary, "empty-field", "`summary` is empty")
+                .with_hint("describe what happened in two to five sentences, in your own words"),
+        );
     }
     diags.extend(super::links::raw_html_warnings(loaded, &raw.summary));
     let mut related = Vec::new();
     for r in &raw.related {
         let rid = r.get_ref();
         if rid == &id {
-            diags.push(loaded.warning_on(r, "self-reference", "an incident cannot be related to itself").with_hint("remove it"));
+            diags.push(
+                loaded
+                    .warning_on(
+                        r,
+                        "self-reference",
+                        "an incident cannot be related to itself",
+                    )
+                    .with_hint("remove it"),
+            );
         } else if incidents.contains_key(rid.as_str()) {
             related.push(rid.clone());
         } else {
@@ -171,7 +325,11 @@ pub fn check(
                 Some(s) => format!("did you mean '{s}'?"),
                 None => "use the id (file name without .toml) of an existing incident".into(),
             };
-            diags.push(loaded.error_on(r, "unknown-incident", format!("unknown incident '{rid}'")).with_hint(hint));
+            diags.push(
+                loaded
+                    .error_on(r, "unknown-incident", format!("unknown incident '{rid}'"))
+                    .with_hint(hint),
+            );
         }
     }
     let mut tags = Vec::new();
@@ -179,7 +337,15 @@ pub fn check(
         if is_slug(t.get_ref()) {
             tags.push(t.get_ref().clone());
         } else {
-            diags.push(loaded.error_on(t, "invalid-tag", format!("tag '{}' is not a lower-case word", t.get_ref())).with_hint("use lower-case letters, digits and hyphens"));
+            diags.push(
+                loaded
+                    .error_on(
+                        t,
+                        "invalid-tag",
+                        format!("tag '{}' is not a lower-case word", t.get_ref()),
+                    )
+                    .with_hint("use lower-case letters, digits and hyphens"),
+            );
         }
     }
     let placement = place::place(loaded, ctx, &mut diags);
@@ -203,7 +369,10 @@ pub fn check(
             perpetrators,
             killed,
             injured,
-            casualties_note: raw.casualties_note.as_ref().map(|n| n.get_ref().trim().to_string()),
+            casualties_note: raw
+                .casualties_note
+                .as_ref()
+                .map(|n| n.get_ref().trim().to_string()),
             summary,
             sources,
             related,
@@ -215,20 +384,40 @@ pub fn check(
     (incident, diags)
 }
 
-fn figure(loaded: &Loaded<RawIncident>, field: &toml::Spanned<RawFigure>, name: &str, diags: &mut Vec<Diagnostic>) -> Option<Figure> {
+fn figure(
+    loaded: &Loaded<RawIncident>,
+    field: &toml::Spanned<RawFigure>,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Figure> {
     let (min, max) = match *field.get_ref() {
         RawFigure::Exact(n) => (n, n),
         RawFigure::Range { min, max } => (min, max),
     };
     if min < 0 || max < 0 {
-        diags.push(loaded.error_on(field, "negative-figure", format!("`{name}` is negative")).with_hint("casualty figures are counts: 0 or more"));
+        diags.push(
+            loaded
+                .error_on(field, "negative-figure", format!("`{name}` is negative"))
+                .with_hint("casualty figures are counts: 0 or more"),
+        );
         return None;
     }
     if min > max {
-        diags.push(loaded.error_on(field, "range-inverted", format!("`{name}` has min {min} greater than max {max}")).with_hint("swap min and max"));
+        diags.push(
+            loaded
+                .error_on(
+                    field,
+                    "range-inverted",
+                    format!("`{name}` has min {min} greater than max {max}"),
+                )
+                .with_hint("swap min and max"),
+        );
         return None;
     }
-    Some(Figure { min: min.unsigned_abs(), max: max.unsigned_abs() })
+    Some(Figure {
+        min: min.unsigned_abs(),
+        max: max.unsigned_abs(),
+    })
 }
 
 /// Warns about probable duplicates: same date, region and type.
@@ -240,8 +429,15 @@ pub fn check_duplicates(raw: &RawContent, incidents: &[Incident], diags: &mut Ve
         let key = (incident.date, incident.region, incident.kind);
         if let Some(first) = seen.get(&key) {
             let loaded = raw.incidents.iter().find(|l| l.slug == incident.id);
-            let mut d = Diagnostic::warning(&incident.source_path, "probable-duplicate", format!("'{}' has the same date, place and type as '{first}'", incident.id))
-                .with_hint("if they are the same event, merge the files; if not, ignore this warning");
+            let mut d = Diagnostic::warning(
+                &incident.source_path,
+                "probable-duplicate",
+                format!(
+                    "'{}' has the same date, place and type as '{first}'",
+                    incident.id
+                ),
+            )
+            .with_hint("if they are the same event, merge the files; if not, ignore this warning");
             if let Some(l) = loaded {
                 d = d.at(&l.source.text, l.value.date.span().start);
             }

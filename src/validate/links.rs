@@ -11,14 +11,20 @@ use crate::diagnostic::Diagnostic;
 
 /// Warnings for raw HTML in a Markdown TOML string field.
 pub fn raw_html_warnings<T>(loaded: &Loaded<T>, field: &Spanned<String>) -> Vec<Diagnostic> {
-    raw_html_in_text(loaded, field.get_ref(), string_content_offset(loaded, field))
+    raw_html_in_text(
+        loaded,
+        field.get_ref(),
+        string_content_offset(loaded, field),
+    )
 }
 
 /// Warnings for raw HTML in Markdown that starts at byte `offset` of the file.
 pub fn raw_html_in_text<T>(loaded: &Loaded<T>, markdown: &str, offset: usize) -> Vec<Diagnostic> {
     let allowed = crate::render::markdown::allowed_tags();
     let mut out = Vec::new();
-    for (event, range) in Parser::new_ext(markdown, crate::render::markdown::options()).into_offset_iter() {
+    for (event, range) in
+        Parser::new_ext(markdown, crate::render::markdown::options()).into_offset_iter()
+    {
         let html = match event {
             Event::Html(h) | Event::InlineHtml(h) => h,
             _ => continue,
@@ -57,10 +63,18 @@ fn stripped_reason(html: &str, allowed: &BTreeSet<&'static str>) -> Option<Strin
         }
     }
     let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.contains("javascript:") || compact.contains("vbscript:") || compact.contains("=\"data:") || compact.contains("='data:") || compact.contains("=data:") {
+    if compact.contains("javascript:")
+        || compact.contains("vbscript:")
+        || compact.contains("=\"data:")
+        || compact.contains("='data:")
+        || compact.contains("=data:")
+    {
         return Some("script or data: URLs are not allowed".into());
     }
-    if lower.split(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'').any(|w| w.starts_with("on") && w.contains('=')) {
+    if lower
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
+        .any(|w| w.starts_with("on") && w.contains('='))
+    {
         return Some("event-handler attributes (on…) are not allowed".into());
     }
     if compact.contains("style=") {
@@ -91,26 +105,55 @@ fn string_content_offset<T>(loaded: &Loaded<T>, field: &Spanned<String>) -> usiz
 pub fn check_markdown_links(raw: &RawContent, paths: &BTreeSet<String>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for l in &raw.incidents {
-        out.extend(check_text(l, l.value.summary.get_ref(), string_content_offset(l, &l.value.summary), paths));
+        out.extend(check_text(
+            l,
+            l.value.summary.get_ref(),
+            string_content_offset(l, &l.value.summary),
+            paths,
+        ));
     }
     for l in &raw.actors {
         if let Some(d) = &l.value.description {
-            out.extend(check_text(l, d.get_ref(), string_content_offset(l, d), paths));
+            out.extend(check_text(
+                l,
+                d.get_ref(),
+                string_content_offset(l, d),
+                paths,
+            ));
         }
     }
     for l in &raw.briefs {
-        out.extend(check_text(l, &l.value.body, l.source.text.len() - l.value.body.len(), paths));
+        out.extend(check_text(
+            l,
+            &l.value.body,
+            l.source.text.len() - l.value.body.len(),
+            paths,
+        ));
     }
     for l in &raw.region_notes {
-        out.extend(check_text(l, &l.value.body, l.source.text.len() - l.value.body.len(), paths));
+        out.extend(check_text(
+            l,
+            &l.value.body,
+            l.source.text.len() - l.value.body.len(),
+            paths,
+        ));
     }
     out
 }
 
-fn check_text<T>(loaded: &Loaded<T>, markdown: &str, offset: usize, paths: &BTreeSet<String>) -> Vec<Diagnostic> {
+fn check_text<T>(
+    loaded: &Loaded<T>,
+    markdown: &str,
+    offset: usize,
+    paths: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (event, range) in Parser::new_ext(markdown, crate::render::markdown::options()).into_offset_iter() {
-        let Event::Start(Tag::Link { dest_url, .. }) = event else { continue };
+    for (event, range) in
+        Parser::new_ext(markdown, crate::render::markdown::options()).into_offset_iter()
+    {
+        let Event::Start(Tag::Link { dest_url, .. }) = event else {
+            continue;
+        };
         let dest = dest_url.trim();
         if dest.starts_with('#') || dest.starts_with("mailto:") || dest.contains("://") {
             continue;
@@ -169,7 +212,10 @@ mod tests {
 
     #[test]
     fn resolves_pages_and_files() {
-        let paths: BTreeSet<String> = ["incidents/a/index.html", "data/incidents.csv"].iter().map(|s| s.to_string()).collect();
+        let paths: BTreeSet<String> = ["incidents/a/index.html", "data/incidents.csv"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert!(resolves("incidents/a/", &paths));
         assert!(resolves("incidents/a", &paths));
         assert!(resolves("data/incidents.csv", &paths));

@@ -14,7 +14,7 @@ use toml::value::Datetime;
 use toml::Spanned;
 
 use crate::atlas::{Atlas, Source};
-use crate::content::{Loaded, RawContent, RawSource};
+use crate::content::{FileKind, Loaded, RawContent, RawSource};
 use crate::diagnostic::Diagnostic;
 use crate::geo::Layer;
 use crate::regions::RegionTree;
@@ -34,12 +34,25 @@ pub fn link(raw: &RawContent, ctx: &mut Context) -> (Atlas, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     records::apply_aliases(raw, ctx.regions, &mut diagnostics);
     let actors = records::actors(raw, &mut diagnostics);
-    let actor_slugs: BTreeSet<&str> = raw.actors.iter().map(|a| a.slug.as_str()).collect();
+    let unparsed = |kind: FileKind| {
+        raw.unparsed
+            .iter()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, s)| s.as_str())
+    };
+    let actor_slugs: BTreeSet<&str> = raw
+        .actors
+        .iter()
+        .map(|a| a.slug.as_str())
+        .chain(unparsed(FileKind::Actor))
+        .collect();
     let incident_ids: BTreeMap<&str, usize> = raw
         .incidents
         .iter()
+        .map(|l| l.slug.as_str())
+        .chain(unparsed(FileKind::Incident))
         .enumerate()
-        .map(|(i, l)| (l.slug.as_str(), i))
+        .map(|(i, s)| (s, i))
         .collect();
     let mut incidents = Vec::new();
     for loaded in &raw.incidents {
@@ -81,17 +94,31 @@ pub fn term_hint<'a>(word: &str, terms: impl Iterator<Item = &'a str> + Clone) -
 }
 
 /// A TOML date field as a calendar date, or a diagnostic.
-pub fn date_of<T>(loaded: &Loaded<T>, field: &Spanned<Datetime>, name: &str) -> Result<NaiveDate, Diagnostic> {
+pub fn date_of<T>(
+    loaded: &Loaded<T>,
+    field: &Spanned<Datetime>,
+    name: &str,
+) -> Result<NaiveDate, Diagnostic> {
     let dt = field.get_ref();
     match (&dt.date, &dt.time, &dt.offset) {
-        (Some(d), None, None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-            .ok_or_else(|| {
-                loaded
-                    .error_on(field, "invalid-date", format!("`{name}` {dt} is not a real calendar date"))
-                    .with_hint("check the day and month (YYYY-MM-DD)")
-            }),
+        (Some(d), None, None) => {
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                .ok_or_else(|| {
+                    loaded
+                        .error_on(
+                            field,
+                            "invalid-date",
+                            format!("`{name}` {dt} is not a real calendar date"),
+                        )
+                        .with_hint("check the day and month (YYYY-MM-DD)")
+                })
+        }
         (Some(_), _, _) => Err(loaded
-            .error_on(field, "invalid-date", format!("`{name}` has a time; give only the date"))
+            .error_on(
+                field,
+                "invalid-date",
+                format!("`{name}` has a time; give only the date"),
+            )
             .with_hint("write it as YYYY-MM-DD")),
         _ => Err(loaded
             .error_on(field, "invalid-date", format!("`{name}` must be a date"))
@@ -100,16 +127,30 @@ pub fn date_of<T>(loaded: &Loaded<T>, field: &Spanned<Datetime>, name: &str) -> 
 }
 
 /// Checks and converts a list of sources. `reported` is the date of what they report.
-pub fn sources<T>(loaded: &Loaded<T>, raw: &[Spanned<RawSource>], reported: Option<NaiveDate>, today: NaiveDate, diagnostics: &mut Vec<Diagnostic>) -> Vec<Source> {
+pub fn sources<T>(
+    loaded: &Loaded<T>,
+    raw: &[Spanned<RawSource>],
+    reported: Option<NaiveDate>,
+    today: NaiveDate,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Source> {
     let mut out = Vec::new();
     for s in raw {
         let source = s.get_ref();
         let publisher = source.publisher.get_ref().trim();
         if publisher.is_empty() {
-            diagnostics.push(loaded.error_on(&source.publisher, "empty-field", "`publisher` is empty").with_hint("name the outlet, e.g. \"Dawn\""));
+            diagnostics.push(
+                loaded
+                    .error_on(&source.publisher, "empty-field", "`publisher` is empty")
+                    .with_hint("name the outlet, e.g. \"Dawn\""),
+            );
         }
         if source.title.get_ref().trim().is_empty() {
-            diagnostics.push(loaded.error_on(&source.title, "empty-field", "`title` is empty").with_hint("give the article or report title"));
+            diagnostics.push(
+                loaded
+                    .error_on(&source.title, "empty-field", "`title` is empty")
+                    .with_hint("give the article or report title"),
+            );
         }
         let date = match &source.date {
             Some(d) => match date_of(loaded, d, "date") {
@@ -124,7 +165,15 @@ pub fn sources<T>(loaded: &Loaded<T>, raw: &[Spanned<RawSource>], reported: Opti
                         }
                     }
                     if date > today {
-                        diagnostics.push(loaded.error_on(d, "future-date", format!("source date {date} is in the future")).with_hint("check the year"));
+                        diagnostics.push(
+                            loaded
+                                .error_on(
+                                    d,
+                                    "future-date",
+                                    format!("source date {date} is in the future"),
+                                )
+                                .with_hint("check the year"),
+                        );
                     }
                     Some(date)
                 }
@@ -173,7 +222,10 @@ pub fn check_url(url: &str) -> Result<(), &'static str> {
     if host.is_empty() || !host.contains('.') && !host.starts_with("localhost") {
         return Err("it has no host name");
     }
-    if url.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\' | '`')) {
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\' | '`'))
+    {
         return Err("it contains spaces, quotes or angle brackets");
     }
     Ok(())
@@ -183,7 +235,8 @@ pub fn check_url(url: &str) -> Result<(), &'static str> {
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 120
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
@@ -196,7 +249,10 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         let names = ["Peshawar", "Quetta", "Lahore"];
-        assert_eq!(suggest("Peshwar", names.iter().copied()), Some("Peshawar".into()));
+        assert_eq!(
+            suggest("Peshwar", names.iter().copied()),
+            Some("Peshawar".into())
+        );
         assert_eq!(suggest("xyz", names.iter().copied()), None);
     }
 

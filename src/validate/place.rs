@@ -18,14 +18,25 @@ pub struct Placement {
     pub place_name: Option<String>,
 }
 
-pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Diagnostic>) -> Option<Placement> {
+pub fn place(
+    loaded: &Loaded<RawIncident>,
+    ctx: &mut Context,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Placement> {
     let raw = &loaded.value;
     let iso = raw.country.get_ref().trim().to_uppercase();
     if country_name(&iso).is_none() && ctx.regions.country(&iso).is_none() {
         diags.push(
             loaded
-                .error_on(&raw.country, "unknown-country", format!("unknown country code '{}'", raw.country.get_ref()))
-                .with_hint(format!("use an ISO 3166-1 alpha-3 code; {}", term_hint(raw.country.get_ref(), COUNTRIES.iter().map(|(c, _)| *c)))),
+                .error_on(
+                    &raw.country,
+                    "unknown-country",
+                    format!("unknown country code '{}'", raw.country.get_ref()),
+                )
+                .with_hint(format!(
+                    "use an ISO 3166-1 alpha-3 code; {}",
+                    term_hint(raw.country.get_ref(), COUNTRIES.iter().map(|(c, _)| *c))
+                )),
         );
         return None;
     }
@@ -43,20 +54,51 @@ pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Di
         geo_precision = match &loc.geo_precision {
             None => Some(GeoPrecision::Exact),
             Some(p) => GeoPrecision::parse(p.get_ref()).or_else(|| {
-                diags.push(loaded.error_on(p, "unknown-term", format!("unknown geo_precision '{}'", p.get_ref())).with_hint(term_hint(p.get_ref(), GeoPrecision::terms())));
+                diags.push(
+                    loaded
+                        .error_on(
+                            p,
+                            "unknown-term",
+                            format!("unknown geo_precision '{}'", p.get_ref()),
+                        )
+                        .with_hint(term_hint(p.get_ref(), GeoPrecision::terms())),
+                );
                 None
             }),
         };
         let lat_ok = lat.is_finite() && (-90.0..=90.0).contains(&lat);
         let lon_ok = lon.is_finite() && (-180.0..=180.0).contains(&lon);
         if !lat_ok {
-            diags.push(loaded.error_on(&loc.lat, "coordinate-out-of-range", format!("latitude {lat} is outside −90…90")).with_hint("latitude is the north–south coordinate; Pakistan lies between 23 and 37"));
+            diags.push(
+                loaded
+                    .error_on(
+                        &loc.lat,
+                        "coordinate-out-of-range",
+                        format!("latitude {lat} is outside −90…90"),
+                    )
+                    .with_hint(
+                        "latitude is the north–south coordinate; Pakistan lies between 23 and 37",
+                    ),
+            );
         }
         if !lon_ok {
-            diags.push(loaded.error_on(&loc.lon, "coordinate-out-of-range", format!("longitude {lon} is outside −180…180")).with_hint("longitude is the east–west coordinate; Pakistan lies between 60 and 78"));
+            diags.push(
+                loaded
+                    .error_on(
+                        &loc.lon,
+                        "coordinate-out-of-range",
+                        format!("longitude {lon} is outside −180…180"),
+                    )
+                    .with_hint(
+                        "longitude is the east–west coordinate; Pakistan lies between 60 and 78",
+                    ),
+            );
         }
         if lat_ok && lon_ok {
-            if home && ctx.regions.locate_district(ctx.layers, lon, lat).is_none() && ctx.regions.locate_district(ctx.layers, lat, lon).is_some() {
+            if home
+                && ctx.regions.locate_district(ctx.layers, lon, lat).is_none()
+                && ctx.regions.locate_district(ctx.layers, lat, lon).is_some()
+            {
                 diags.push(
                     loaded
                         .error_on(&loc.lat, "coordinates-swapped", format!("lat {lat} and lon {lon} look swapped: swapped, the point falls inside {}", ctx.regions.regions[ctx.regions.locate_district(ctx.layers, lat, lon).unwrap_or(country)].name))
@@ -80,7 +122,15 @@ pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Di
             let names = ctx.regions.names(&iso, Level::Province);
             diags.push(
                 loaded
-                    .error_on(p, "unknown-province", format!("unknown province '{}' in {}", p.get_ref(), ctx.regions.regions[country].name))
+                    .error_on(
+                        p,
+                        "unknown-province",
+                        format!(
+                            "unknown province '{}' in {}",
+                            p.get_ref(),
+                            ctx.regions.regions[country].name
+                        ),
+                    )
                     .with_hint(term_hint(p.get_ref(), names.iter().copied())),
             );
         }
@@ -108,7 +158,11 @@ pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Di
     });
     if let (Some(d), Some(p), Some(pfield)) = (district, province, raw.province.as_ref()) {
         if ctx.regions.at_level(d, Level::Province) != Some(p) {
-            let actual = ctx.regions.at_level(d, Level::Province).map(|i| ctx.regions.regions[i].name.clone()).unwrap_or_default();
+            let actual = ctx
+                .regions
+                .at_level(d, Level::Province)
+                .map(|i| ctx.regions.regions[i].name.clone())
+                .unwrap_or_default();
             diags.push(
                 loaded
                     .error_on(pfield, "province-mismatch", format!("district {} is in {actual}, not in {}", ctx.regions.regions[d].name, ctx.regions.regions[p].name))
@@ -124,13 +178,28 @@ pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Di
             let located = ctx.regions.locate_district(ctx.layers, lon, lat);
             match (district, located) {
                 (Some(d), Some(l)) if d != l => {
-                    let distance = ctx.regions.distance_km(ctx.layers, d, lon, lat).unwrap_or(f64::INFINITY);
+                    let distance = ctx
+                        .regions
+                        .distance_km(ctx.layers, d, lon, lat)
+                        .unwrap_or(f64::INFINITY);
                     if distance > BORDER_TOLERANCE_KM {
                         let loc = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
                         diags.push(
                             loaded
-                                .error_at(loc, "point-outside-district", format!("the location falls in {} ({:.1} km outside {})", ctx.regions.regions[l].name, distance, ctx.regions.regions[d].name))
-                                .with_hint(format!("check lat/lon, or write district = \"{}\"", ctx.regions.regions[l].name)),
+                                .error_at(
+                                    loc,
+                                    "point-outside-district",
+                                    format!(
+                                        "the location falls in {} ({:.1} km outside {})",
+                                        ctx.regions.regions[l].name,
+                                        distance,
+                                        ctx.regions.regions[d].name
+                                    ),
+                                )
+                                .with_hint(format!(
+                                    "check lat/lon, or write district = \"{}\"",
+                                    ctx.regions.regions[l].name
+                                )),
                         );
                     }
                 }
@@ -139,7 +208,15 @@ pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Di
                         if ctx.regions.at_level(l, Level::Province) != Some(p) {
                             diags.push(
                                 loaded
-                                    .error_on(pfield, "point-outside-province", format!("the location falls in {}, outside {}", ctx.regions.place_label(l), ctx.regions.regions[p].name))
+                                    .error_on(
+                                        pfield,
+                                        "point-outside-province",
+                                        format!(
+                                            "the location falls in {}, outside {}",
+                                            ctx.regions.place_label(l),
+                                            ctx.regions.regions[p].name
+                                        ),
+                                    )
                                     .with_hint("check lat/lon or the province"),
                             );
                         }
@@ -147,7 +224,10 @@ pub fn place(loaded: &Loaded<RawIncident>, ctx: &mut Context, diags: &mut Vec<Di
                     region = Some(l);
                 }
                 (Some(d), None) => {
-                    let distance = ctx.regions.distance_km(ctx.layers, d, lon, lat).unwrap_or(f64::INFINITY);
+                    let distance = ctx
+                        .regions
+                        .distance_km(ctx.layers, d, lon, lat)
+                        .unwrap_or(f64::INFINITY);
                     if distance > BORDER_TOLERANCE_KM {
                         let loc = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
                         diags.push(

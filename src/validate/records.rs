@@ -15,14 +15,21 @@ pub fn apply_aliases(raw: &RawContent, regions: &mut RegionTree, diags: &mut Vec
     for incident in &raw.incidents {
         if let Some(first) = seen.insert(&incident.slug, &incident.source.path) {
             diags.push(
-                Diagnostic::error(&incident.source.path, "duplicate-id", format!("the id '{}' is also used by {first}", incident.slug))
-                    .with_hint("incident ids must be unique across all years; rename one of the files"),
+                Diagnostic::error(
+                    &incident.source.path,
+                    "duplicate-id",
+                    format!("the id '{}' is also used by {first}", incident.slug),
+                )
+                .with_hint("incident ids must be unique across all years; rename one of the files"),
             );
         }
     }
     let Some(aliases) = &raw.aliases else { return };
     let home = regions.home_country.clone();
-    for (level, table) in [(Level::District, &aliases.value.districts), (Level::Province, &aliases.value.provinces)] {
+    for (level, table) in [
+        (Level::District, &aliases.value.districts),
+        (Level::Province, &aliases.value.provinces),
+    ] {
         for (alias, target) in table {
             match regions.find(&home, level, target.get_ref()) {
                 Some(region) => regions.add_alias(alias, region),
@@ -30,7 +37,15 @@ pub fn apply_aliases(raw: &RawContent, regions: &mut RegionTree, diags: &mut Vec
                     let names = regions.names(&home, level);
                     diags.push(
                         aliases
-                            .error_on(target, "unknown-region", format!("alias '{alias}' points to unknown {} '{}'", level.label().to_lowercase(), target.get_ref()))
+                            .error_on(
+                                target,
+                                "unknown-region",
+                                format!(
+                                    "alias '{alias}' points to unknown {} '{}'",
+                                    level.label().to_lowercase(),
+                                    target.get_ref()
+                                ),
+                            )
                             .with_hint(term_hint(target.get_ref(), names.iter().copied())),
                     );
                 }
@@ -46,25 +61,62 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
         let a = &loaded.value;
         let before = diags.len();
         if !is_slug(&loaded.slug) {
-            diags.push(Diagnostic::error(&loaded.source.path, "invalid-slug", format!("file name `{}` is not a valid actor slug", loaded.slug)).with_hint("use lower-case letters, digits and hyphens, e.g. ttp.toml"));
+            diags.push(
+                Diagnostic::error(
+                    &loaded.source.path,
+                    "invalid-slug",
+                    format!("file name `{}` is not a valid actor slug", loaded.slug),
+                )
+                .with_hint("use lower-case letters, digits and hyphens, e.g. ttp.toml"),
+            );
         }
         let kind = ActorKind::parse(a.kind.get_ref());
         if kind.is_none() {
-            diags.push(loaded.error_on(&a.kind, "unknown-term", format!("unknown actor kind '{}'", a.kind.get_ref())).with_hint(term_hint(a.kind.get_ref(), ActorKind::terms())));
+            diags.push(
+                loaded
+                    .error_on(
+                        &a.kind,
+                        "unknown-term",
+                        format!("unknown actor kind '{}'", a.kind.get_ref()),
+                    )
+                    .with_hint(term_hint(a.kind.get_ref(), ActorKind::terms())),
+            );
         }
         if a.name.get_ref().trim().is_empty() {
-            diags.push(loaded.error_on(&a.name, "empty-field", "`name` is empty").with_hint("give the conventional name"));
+            diags.push(
+                loaded
+                    .error_on(&a.name, "empty-field", "`name` is empty")
+                    .with_hint("give the conventional name"),
+            );
         }
         if let Some(parent) = &a.parent {
             if !slugs.contains(parent.get_ref().as_str()) || parent.get_ref() == &loaded.slug {
-                let hint = suggest(parent.get_ref(), slugs.iter().copied()).map_or("use the slug of another actor".to_string(), |s| format!("did you mean '{s}'?"));
-                diags.push(loaded.error_on(parent, "unknown-actor", format!("unknown parent actor '{}'", parent.get_ref())).with_hint(hint));
+                let hint = suggest(parent.get_ref(), slugs.iter().copied())
+                    .map_or("use the slug of another actor".to_string(), |s| {
+                        format!("did you mean '{s}'?")
+                    });
+                diags.push(
+                    loaded
+                        .error_on(
+                            parent,
+                            "unknown-actor",
+                            format!("unknown parent actor '{}'", parent.get_ref()),
+                        )
+                        .with_hint(hint),
+                );
             }
         }
         let mut designations = Vec::new();
         for d in &a.designations {
-            let since = d.since.as_ref().and_then(|s| date_of(loaded, s, "since").map_err(|e| diags.push(e)).ok());
-            designations.push(Designation { name: d.name.clone(), by: d.by.clone(), since });
+            let since = d
+                .since
+                .as_ref()
+                .and_then(|s| date_of(loaded, s, "since").map_err(|e| diags.push(e)).ok());
+            designations.push(Designation {
+                name: d.name.clone(),
+                by: d.by.clone(),
+                since,
+            });
         }
         let sources = sources(loaded, &a.sources, None, chrono::NaiveDate::MAX, diags);
         if let Some(d) = &a.description {
@@ -84,7 +136,11 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
                 parent: a.parent.as_ref().map(|p| p.get_ref().clone()),
                 designations,
                 sources,
-                description: a.description.as_ref().map(|d| d.get_ref().trim().to_string()).unwrap_or_default(),
+                description: a
+                    .description
+                    .as_ref()
+                    .map(|d| d.get_ref().trim().to_string())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -104,18 +160,39 @@ pub fn briefs(
         let b = &loaded.value;
         let before = diags.len();
         if !is_slug(&loaded.slug) {
-            diags.push(Diagnostic::error(&loaded.source.path, "invalid-slug", format!("file name `{}` is not a valid brief slug", loaded.slug)).with_hint("use lower-case letters, digits and hyphens"));
+            diags.push(
+                Diagnostic::error(
+                    &loaded.source.path,
+                    "invalid-slug",
+                    format!("file name `{}` is not a valid brief slug", loaded.slug),
+                )
+                .with_hint("use lower-case letters, digits and hyphens"),
+            );
         }
         if b.title.get_ref().trim().is_empty() {
-            diags.push(loaded.error_on(&b.title, "empty-field", "`title` is empty").with_hint("give the brief a title"));
+            diags.push(
+                loaded
+                    .error_on(&b.title, "empty-field", "`title` is empty")
+                    .with_hint("give the brief a title"),
+            );
         }
-        let date = date_of(loaded, &b.date, "date").map_err(|d| diags.push(d)).ok();
+        let date = date_of(loaded, &b.date, "date")
+            .map_err(|d| diags.push(d))
+            .ok();
         if let Some(d) = date {
             if d > ctx.today {
-                diags.push(loaded.error_on(&b.date, "future-date", format!("date {d} is in the future")).with_hint("use the date the brief is published"));
+                diags.push(
+                    loaded
+                        .error_on(&b.date, "future-date", format!("date {d} is in the future"))
+                        .with_hint("use the date the brief is published"),
+                );
             }
         }
-        let updated = b.updated.as_ref().and_then(|u| date_of(loaded, u, "updated").map_err(|d| diags.push(d)).ok());
+        let updated = b.updated.as_ref().and_then(|u| {
+            date_of(loaded, u, "updated")
+                .map_err(|d| diags.push(d))
+                .ok()
+        });
         let home = ctx.regions.home_country.clone();
         let mut regions = Vec::new();
         for r in &b.regions {
@@ -126,33 +203,75 @@ pub fn briefs(
                 .or_else(|| ctx.regions.find(&home, Level::Province, name))
                 .or_else(|| ctx.regions.find(&home, Level::District, name))
                 .or_else(|| {
-                    ctx.regions.regions.iter().position(|reg| reg.name.eq_ignore_ascii_case(name))
+                    ctx.regions
+                        .regions
+                        .iter()
+                        .position(|reg| reg.name.eq_ignore_ascii_case(name))
                 });
             match found {
                 Some(i) => regions.push(i),
                 None => {
-                    let names: Vec<&str> = ctx.regions.regions.iter().map(|r| r.name.as_str()).collect();
-                    diags.push(loaded.error_on(r, "unknown-region", format!("unknown region '{name}'")).with_hint(term_hint(name, names.iter().copied())));
+                    let names: Vec<&str> = ctx
+                        .regions
+                        .regions
+                        .iter()
+                        .map(|r| r.name.as_str())
+                        .collect();
+                    diags.push(
+                        loaded
+                            .error_on(r, "unknown-region", format!("unknown region '{name}'"))
+                            .with_hint(term_hint(name, names.iter().copied())),
+                    );
                 }
             }
         }
         for a in &b.actors {
             if !actors.contains(a.get_ref().as_str()) {
-                let hint = suggest(a.get_ref(), actors.iter().copied()).map_or("use an actor slug (file name under content/actors/)".to_string(), |s| format!("did you mean '{s}'?"));
-                diags.push(loaded.error_on(a, "unknown-actor", format!("unknown actor '{}'", a.get_ref())).with_hint(hint));
+                let hint = suggest(a.get_ref(), actors.iter().copied()).map_or(
+                    "use an actor slug (file name under content/actors/)".to_string(),
+                    |s| format!("did you mean '{s}'?"),
+                );
+                diags.push(
+                    loaded
+                        .error_on(
+                            a,
+                            "unknown-actor",
+                            format!("unknown actor '{}'", a.get_ref()),
+                        )
+                        .with_hint(hint),
+                );
             }
         }
         for i in &b.incidents {
             if !incidents.contains_key(i.get_ref().as_str()) {
-                let hint = suggest(i.get_ref(), incidents.keys().copied()).map_or("use an incident id (file name without .toml)".to_string(), |s| format!("did you mean '{s}'?"));
-                diags.push(loaded.error_on(i, "unknown-incident", format!("unknown incident '{}'", i.get_ref())).with_hint(hint));
+                let hint = suggest(i.get_ref(), incidents.keys().copied()).map_or(
+                    "use an incident id (file name without .toml)".to_string(),
+                    |s| format!("did you mean '{s}'?"),
+                );
+                diags.push(
+                    loaded
+                        .error_on(
+                            i,
+                            "unknown-incident",
+                            format!("unknown incident '{}'", i.get_ref()),
+                        )
+                        .with_hint(hint),
+                );
             }
         }
         if b.sources.is_empty() {
-            diags.push(loaded.warning_on(&b.title, "no-sources", "this brief cites no source").with_hint("add [[sources]] tables to the front matter"));
+            diags.push(
+                loaded
+                    .warning_on(&b.title, "no-sources", "this brief cites no source")
+                    .with_hint("add [[sources]] tables to the front matter"),
+            );
         }
         let sources = sources(loaded, &b.sources, None, ctx.today, diags);
-        diags.extend(super::links::raw_html_in_text(loaded, &b.body, loaded.source.text.len() - b.body.len()));
+        diags.extend(super::links::raw_html_in_text(
+            loaded,
+            &b.body,
+            loaded.source.text.len() - b.body.len(),
+        ));
         let Some(date) = date else { continue };
         if diags[before..].iter().any(Diagnostic::is_error) {
             continue;
@@ -176,7 +295,11 @@ pub fn briefs(
     out
 }
 
-pub fn region_notes(raw: &RawContent, regions: &RegionTree, diags: &mut Vec<Diagnostic>) -> Vec<RegionNote> {
+pub fn region_notes(
+    raw: &RawContent,
+    regions: &RegionTree,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<RegionNote> {
     let mut out = Vec::new();
     for loaded in &raw.region_notes {
         let Some(region) = regions.get(&loaded.slug) else {
@@ -188,8 +311,18 @@ pub fn region_notes(raw: &RawContent, regions: &RegionTree, diags: &mut Vec<Diag
             continue;
         };
         let before = diags.len();
-        let sources = sources(loaded, &loaded.value.sources, None, chrono::NaiveDate::MAX, diags);
-        diags.extend(super::links::raw_html_in_text(loaded, &loaded.value.body, loaded.source.text.len() - loaded.value.body.len()));
+        let sources = sources(
+            loaded,
+            &loaded.value.sources,
+            None,
+            chrono::NaiveDate::MAX,
+            diags,
+        );
+        diags.extend(super::links::raw_html_in_text(
+            loaded,
+            &loaded.value.body,
+            loaded.source.text.len() - loaded.value.body.len(),
+        ));
         if diags[before..].iter().any(Diagnostic::is_error) {
             continue;
         }

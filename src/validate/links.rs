@@ -47,8 +47,11 @@ fn stripped_reason(html: &str, allowed: &BTreeSet<&'static str>) -> Option<Strin
     let mut rest = lower.as_str();
     while let Some(start) = rest.find('<') {
         rest = &rest[start + 1..];
+        if rest.starts_with('/') {
+            // A closing tag: its opening tag is the one reported.
+            continue;
+        }
         let name: String = rest
-            .trim_start_matches('/')
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect();

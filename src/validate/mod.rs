@@ -90,9 +90,21 @@ pub fn placeholder<T>(
     name: &str,
 ) -> Option<Diagnostic> {
     is_placeholder(field.get_ref()).then(|| {
+        // Point at the TODO text itself (inside the quotes, or on the line after `"""`).
+        let span = field.span();
+        let text = &loaded.source.text;
+        let start = (span.start + loaded.offset).min(text.len());
+        let end = (span.end + loaded.offset).min(text.len());
+        let todo = text
+            .get(start..end)
+            .and_then(|s| s.find(PLACEHOLDER))
+            .map_or(span.start, |i| start - loaded.offset + i);
+        let line_end = text[todo + loaded.offset..]
+            .find(['\n', '"', '\''])
+            .map_or(span.end, |i| todo + i);
         loaded
-            .error_on(
-                field,
+            .error_at(
+                todo..line_end,
                 "placeholder",
                 format!("`{name}` still holds the placeholder of `sitrep new`"),
             )

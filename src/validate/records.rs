@@ -82,7 +82,12 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
             );
         }
         let kind = ActorKind::parse(a.kind.get_ref());
-        if kind.is_none() {
+        if let Some(d) = placeholder(loaded, &a.kind, "kind") {
+            diags.push(d.with_hint(format!(
+                "replace it with one of: {}",
+                ActorKind::terms().collect::<Vec<_>>().join(", ")
+            )));
+        } else if kind.is_none() {
             diags.push(
                 loaded
                     .error_on(
@@ -204,6 +209,13 @@ pub fn briefs(
                 );
             }
         }
+        if let Some(d) = b
+            .summary
+            .as_ref()
+            .and_then(|s| placeholder(loaded, s, "summary"))
+        {
+            diags.push(d);
+        }
         let updated = b.updated.as_ref().and_then(|u| {
             date_of(loaded, u, "updated")
                 .map_err(|d| diags.push(d))
@@ -301,7 +313,11 @@ pub fn briefs(
             date,
             updated,
             authors: b.authors.clone(),
-            summary: b.summary.trim().to_string(),
+            summary: b
+                .summary
+                .as_ref()
+                .map(|s| s.get_ref().trim().to_string())
+                .unwrap_or_default(),
             regions,
             actors: b.actors.iter().map(|a| a.get_ref().clone()).collect(),
             incidents: b.incidents.iter().map(|a| a.get_ref().clone()).collect(),

@@ -265,6 +265,7 @@ pub fn create(root: &Path, relative: &str, text: &str) -> anyhow::Result<PathBuf
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -218,6 +218,7 @@ fn read_aliases(root: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

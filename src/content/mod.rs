@@ -87,41 +87,67 @@ pub struct RawContent {
     pub unparsed: Vec<(FileKind, String)>,
 }
 
+/// One parsed content file.
+#[derive(Debug)]
+pub enum Parsed {
+    Incident(Loaded<RawIncident>),
+    Actor(Loaded<RawActor>),
+    Brief(Loaded<RawBrief>),
+    RegionNote(Loaded<RawRegionNote>),
+    Aliases(Loaded<RawAliases>),
+}
+
+/// Parses the text of one content file of `kind` (in memory; `path` is only for diagnostics).
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
+pub fn parse_file(
+    kind: FileKind,
+    path: &str,
+    slug: &str,
+    text: String,
+) -> Result<Parsed, Diagnostic> {
+    let source = std::sync::Arc::new(SourceText {
+        path: path.to_string(),
+        text,
+    });
+    Ok(match kind {
+        FileKind::Incident => Parsed::Incident(parse_toml(&source, 0, slug)?),
+        FileKind::Actor => Parsed::Actor(parse_toml(&source, 0, slug)?),
+        FileKind::Aliases => Parsed::Aliases(parse_toml(&source, 0, slug)?),
+        FileKind::Brief => Parsed::Brief(parse_markdown(&source, slug, true)?),
+        FileKind::RegionNote => Parsed::RegionNote(parse_markdown(&source, slug, false)?),
+    })
+}
+
+impl RawContent {
+    /// Adds a parsed file to the content.
+    pub fn add(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Incident(l) => self.incidents.push(l),
+            Parsed::Actor(l) => self.actors.push(l),
+            Parsed::Brief(l) => self.briefs.push(l),
+            Parsed::RegionNote(l) => self.region_notes.push(l),
+            Parsed::Aliases(l) => self.aliases = Some(l),
+        }
+    }
+}
+
 /// Reads and parses every content file under `<root>/content`. Problems become diagnostics;
 /// files that fail to parse are left out of the result.
 pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
     let (files, mut diagnostics) = discover(root);
     let mut content = RawContent::default();
     for file in files {
-        let source = std::sync::Arc::new(SourceText {
-            path: file.display_path.clone(),
-            text: file.text,
-        });
-        let kind = file.kind;
-        let parsed = match kind {
-            FileKind::Incident => {
-                parse_toml(&source, 0, &file.slug).map(|l| content.incidents.push(l))
+        match parse_file(file.kind, &file.display_path, &file.slug, file.text) {
+            Ok(parsed) => content.add(parsed),
+            Err(d) => {
+                diagnostics.push(d);
+                content.unparsed.push((file.kind, file.slug));
             }
-            FileKind::Actor => parse_toml(&source, 0, &file.slug).map(|l| content.actors.push(l)),
-            FileKind::Aliases => {
-                parse_toml(&source, 0, &file.slug).map(|l| content.aliases = Some(l))
-            }
-            FileKind::Brief => {
-                parse_markdown(&source, &file.slug, true).map(|l| content.briefs.push(l))
-            }
-            FileKind::RegionNote => {
-                parse_markdown(&source, &file.slug, false).map(|l| content.region_notes.push(l))
-            }
-        };
-        if let Err(d) = parsed {
-            diagnostics.push(d);
-            content.unparsed.push((file.kind, file.slug.clone()));
         }
     }
     (content, diagnostics)
 }
 
-#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 fn parse_toml<T: serde::de::DeserializeOwned>(
     source: &std::sync::Arc<SourceText>,
     offset: usize,

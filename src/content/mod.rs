@@ -90,7 +90,7 @@ pub struct RawContent {
 /// One parsed content file.
 #[derive(Debug)]
 pub enum Parsed {
-    Incident(Loaded<RawIncident>),
+    Incident(Box<Loaded<RawIncident>>),
     Actor(Loaded<RawActor>),
     Brief(Loaded<RawBrief>),
     RegionNote(Loaded<RawRegionNote>),
@@ -110,7 +110,7 @@ pub fn parse_file(
         text,
     });
     Ok(match kind {
-        FileKind::Incident => Parsed::Incident(parse_toml(&source, 0, slug)?),
+        FileKind::Incident => Parsed::Incident(Box::new(parse_toml(&source, 0, slug)?)),
         FileKind::Actor => Parsed::Actor(parse_toml(&source, 0, slug)?),
         FileKind::Aliases => Parsed::Aliases(parse_toml(&source, 0, slug)?),
         FileKind::Brief => Parsed::Brief(parse_markdown(&source, slug, true)?),
@@ -122,7 +122,7 @@ impl RawContent {
     /// Adds a parsed file to the content.
     pub fn add(&mut self, parsed: Parsed) {
         match parsed {
-            Parsed::Incident(l) => self.incidents.push(l),
+            Parsed::Incident(l) => self.incidents.push(*l),
             Parsed::Actor(l) => self.actors.push(l),
             Parsed::Brief(l) => self.briefs.push(l),
             Parsed::RegionNote(l) => self.region_notes.push(l),
@@ -148,6 +148,7 @@ pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
     (content, diagnostics)
 }
 
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 fn parse_toml<T: serde::de::DeserializeOwned>(
     source: &std::sync::Arc<SourceText>,
     offset: usize,

@@ -308,3 +308,47 @@ fn every_case_names_its_kind_in_its_folder_name() {
         );
     }
 }
+
+#[test]
+fn points_within_a_kilometre_of_the_district_border_are_tolerated() {
+    // Alpha and Beta share the meridian 72°E. At 33°N one km is about 0.0107° of longitude.
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_fixture("minimal", &site);
+    let incident = |lon: f64| {
+        format!(
+            "title = \"Near the border\"\ndate = 2024-05-01\ncountry = \"PAK\"\ndistrict = \"Alpha\"\n\
+             type = \"bombing\"\nsummary = \"Near the border.\"\n\n[location]\nlat = 33.0\nlon = {lon}\n\n\
+             [[sources]]\npublisher = \"Example Times\"\ntitle = \"Report\"\n"
+        )
+    };
+    let path = site.join("content/incidents/2024/2024-05-01-near-border.toml");
+    let kinds = |doc: &serde_json::Value| -> Vec<String> {
+        doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["file"] == "content/incidents/2024/2024-05-01-near-border.toml")
+            .map(|d| d["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // 0.5 km into Beta: accepted.
+    std::fs::write(&path, incident(72.0054)).unwrap();
+    let (code, doc) = check_json(&site, &[]);
+    assert_eq!((code, kinds(&doc)), (0, vec![]), "{doc:#}");
+    // 2 km into Beta: reported, naming the district it falls in.
+    std::fs::write(&path, incident(72.0215)).unwrap();
+    let (code, doc) = check_json(&site, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(kinds(&doc), vec!["point-outside-district"], "{doc:#}");
+    let message = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "point-outside-district")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("falls in Beta"), "{message}");
+}

@@ -20,8 +20,14 @@ pub fn fixture_site(name: &str) -> tempfile::TempDir {
     let theme = repo_root().join("themes/default");
     let geo = repo_root().join("tests/fixtures/geo");
     let config = config
-        .replace("theme = \"../../../themes/default\"", &format!("theme = {:?}", theme.display().to_string()))
-        .replace("mirror = \"../geo\"", &format!("mirror = {:?}", geo.display().to_string()));
+        .replace(
+            "theme = \"../../../themes/default\"",
+            &format!("theme = {:?}", theme.display().to_string()),
+        )
+        .replace(
+            "mirror = \"../geo\"",
+            &format!("mirror = {:?}", geo.display().to_string()),
+        );
     std::fs::write(&config_path, config).expect("write config");
     dir
 }
@@ -41,12 +47,18 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 
 /// Runs the real binary on a fixture, with a fixed "today" and Leaflet from the repo.
 pub fn sitrep(root: &Path, args: &[&str]) -> Output {
-    command(root, args).env("SITREP_TODAY", "2025-06-30").output().expect("run sitrep")
+    command(root, args)
+        .env("SITREP_TODAY", "2025-06-30")
+        .output()
+        .expect("run sitrep")
 }
 
 /// Runs the real binary with the real date (for the shipped atlas).
 pub fn sitrep_today(root: &Path, args: &[&str]) -> Output {
-    command(root, args).env_remove("SITREP_TODAY").output().expect("run sitrep")
+    command(root, args)
+        .env_remove("SITREP_TODAY")
+        .output()
+        .expect("run sitrep")
 }
 
 fn command(root: &Path, args: &[&str]) -> Command {
@@ -55,13 +67,20 @@ fn command(root: &Path, args: &[&str]) -> Command {
         .arg("--root")
         .arg(root)
         .args(args)
-        .env("SITREP_LEAFLET_DIR", repo_root().join("node_modules/leaflet/dist"))
+        .env(
+            "SITREP_LEAFLET_DIR",
+            repo_root().join("node_modules/leaflet/dist"),
+        )
         .env_remove("SITREP_GEODATA_MIRROR");
     command
 }
 
 pub fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 /// Every file under `dir`, as (relative path, bytes), sorted.
@@ -72,7 +91,12 @@ pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let rel = e.path().strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/");
             (rel, std::fs::read(e.path()).expect("read"))
         })
         .collect();
@@ -87,7 +111,11 @@ pub fn links(html: &str) -> Vec<String> {
         let mut rest = html;
         while let Some(i) = rest.find(attr) {
             rest = &rest[i + attr.len()..];
-            let end = if attr.ends_with('"') { rest.find('"') } else { rest.find([' ', '>']) };
+            let end = if attr.ends_with('"') {
+                rest.find('"')
+            } else {
+                rest.find([' ', '>'])
+            };
             if let Some(end) = end {
                 let url = rest[..end].trim_matches('"').to_string();
                 if !url.is_empty() && !out.contains(&url) {

@@ -102,7 +102,7 @@ fn boundary_attribution(site: &Site) -> String {
 
 fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
     let bbox = match region {
-        Some(r) => site.regions.regions[r].bbox,
+        Some(r) => site.regions.regions[r].bbox.or_else(|| incidents_bbox(site, r)),
         None => site
             .regions
             .country(&site.regions.home_country)
@@ -113,6 +113,17 @@ fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
         "region": region.map(|r| site.regions.regions[r].id.clone()).unwrap_or_default(),
         "bounds": bbox.map(|b| format!("[[{:.4},{:.4}],[{:.4},{:.4}]]", b[1], b[0], b[3], b[2])).unwrap_or_default(),
     })
+}
+
+/// For regions without an outline (countries the geodata lacks): the box around their
+/// incidents, padded by a degree.
+fn incidents_bbox(site: &Site, r: usize) -> Option<[f64; 4]> {
+    let boxes: Vec<[f64; 4]> = site.index.region_incidents[r]
+        .iter()
+        .filter_map(|&i| site.atlas.incidents[i].position)
+        .map(|(lon, lat)| [lon - 1.0, lat - 1.0, lon + 1.0, lat + 1.0])
+        .collect();
+    crate::regions::union_bbox(&boxes)
 }
 
 fn home(site: &Site) -> Page {

@@ -13,7 +13,7 @@ use crate::index::Stats;
 use crate::regions::Level;
 
 /// Tolerance for locator outlines (degrees): coarse, they are small pictures.
-const LOCATOR_TOLERANCE_DEG: f64 = 0.03;
+const LOCATOR_TOLERANCE_DEG: f64 = 0.05;
 const LOCATOR_SIZE: f64 = 240.0;
 
 fn escape(s: &str) -> String {
@@ -207,6 +207,14 @@ impl Locators {
     }
 }
 
+/// Appends a number to path data, separated by a space unless its minus sign separates it.
+fn push_number(d: &mut String, n: i64) {
+    if n >= 0 && d.ends_with(|c: char| c.is_ascii_digit()) {
+        d.push(' ');
+    }
+    let _ = write!(d, "{n}");
+}
+
 /// Equirectangular projection scaled by cos(latitude) and fitted into a square.
 struct Projection {
     west: f64,
@@ -250,22 +258,31 @@ impl Projection {
         )
     }
 
-    /// SVG path data, whole pixels with consecutive duplicates dropped.
+    /// SVG path data in whole pixels, relative moves, consecutive duplicates dropped.
     fn path(&self, shape: &MultiPolygon<f64>) -> String {
         let mut d = String::new();
         for polygon in &shape.0 {
             for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-                let mut last = None;
-                let mut count = 0;
+                let mut last: Option<(i64, i64)> = None;
+                let mut segments = 0;
                 for c in &ring.0 {
                     let (x, y) = self.point(c.x, c.y);
                     let p = (x.round() as i64, y.round() as i64);
-                    if last == Some(p) {
-                        continue;
+                    match last {
+                        None => {
+                            let _ = write!(d, "M{} {}", p.0, p.1);
+                        }
+                        Some(l) if l == p => continue,
+                        Some(l) => {
+                            if segments == 0 {
+                                d.push('l');
+                            }
+                            push_number(&mut d, p.0 - l.0);
+                            push_number(&mut d, p.1 - l.1);
+                            segments += 1;
+                        }
                     }
-                    let _ = write!(d, "{}{} {}", if count == 0 { "M" } else { "L" }, p.0, p.1);
                     last = Some(p);
-                    count += 1;
                 }
                 d.push('Z');
             }

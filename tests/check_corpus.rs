@@ -5,6 +5,8 @@
 //! --deny-warnings), and write nothing; `sitrep build` of an erroneous case must exit 1 and
 //! leave the previous output exactly as it was.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is the test failing
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -13,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use common::{
-    check_json, copy_fixture, copy_tree, rewrite_config, sitrep, snapshot, snapshot_diff,
+    check_json, copy_fixture, copy_tree, rewrite_config, run_sitrep, snapshot, snapshot_diff,
 };
 use serde::Deserialize;
 
@@ -72,7 +74,7 @@ fn key_of(d: &serde_json::Value) -> Key {
 }
 
 fn corpus_dir() -> PathBuf {
-    common::repo().join("tests/check_corpus")
+    common::repo_root().join("tests/check_corpus")
 }
 
 /// The clean fixture's diagnostics and a real build of it (the "previous output").
@@ -97,7 +99,7 @@ fn baseline() -> &'static Baseline {
             .collect();
         let output = tempfile::tempdir().unwrap();
         let public = output.path().join("public");
-        let out = sitrep(&site, &["build", "--output", public.to_str().unwrap()]);
+        let out = run_sitrep(&site, &["build", "--output", public.to_str().unwrap()]);
         assert!(
             out.status.success(),
             "{}",
@@ -211,7 +213,7 @@ fn run_case(case: &Path) -> Result<(), String> {
         let public = site.join("public");
         copy_tree(&baseline().output.path().join("public"), &public);
         let before = snapshot(dir.path());
-        let out = sitrep(&site, &["build"]);
+        let out = run_sitrep(&site, &["build"]);
         let after = snapshot(dir.path());
         if out.status.code() != Some(1) {
             problems.push(format!(

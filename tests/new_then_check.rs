@@ -2,13 +2,15 @@
 //! `check` rejects exactly its TODO placeholders, and once a person fills them `check` passes
 //! and `build` publishes it. Also: never overwrites, asks on a terminal, refuses without one.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is the test failing
+
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{check_json, copy_fixture, sitrep, snapshot, snapshot_diff};
+use common::{check_json, copy_fixture, run_sitrep, snapshot, snapshot_diff};
 
 /// (file, line, kind) of every diagnostic in `file`.
 fn diagnostics_in(doc: &serde_json::Value, file: &str) -> BTreeSet<(u64, String)> {
@@ -72,7 +74,7 @@ fn fill(text: &str, replacements: &[(&str, &str)]) -> String {
 fn run_new(site: &Path, args: &[&str]) -> std::process::Output {
     let mut all = vec!["new"];
     all.extend_from_slice(args);
-    sitrep(site, &all)
+    run_sitrep(site, &all)
 }
 
 #[test]
@@ -136,7 +138,7 @@ fn a_new_incident_passes_check_once_its_placeholders_are_filled() {
         baseline_count,
         "{doc:#}"
     );
-    let out = sitrep(&site, &["build"]);
+    let out = run_sitrep(&site, &["build"]);
     assert!(
         out.status.success(),
         "{}",

@@ -2,6 +2,8 @@
 //! bytes, mutations of a valid incident, or incidents with arbitrary field values — makes the
 //! parser or the checks panic, and every diagnostic points inside its file.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is the test failing
+
 use std::sync::OnceLock;
 
 use proptest::prelude::*;

@@ -5,6 +5,8 @@
 //! so the test cannot pass by losing the content. tests/browser/xss.test.mjs opens the same site
 //! in Chromium.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap: a failure is the test failing
+
 mod common;
 
 use std::cell::RefCell;
@@ -152,9 +154,9 @@ fn text_of(text: &str) -> String {
 fn build_xss_site(out: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    common::copy_tree(&common::repo().join("tests/xss/site"), &site);
+    common::copy_tree(&common::repo_root().join("tests/xss/site"), &site);
     common::rewrite_config(&site);
-    let output = common::sitrep(
+    let output = common::run_sitrep(
         &site,
         &[
             "build",
@@ -223,7 +225,8 @@ fn no_vector_survives_into_the_built_site() {
 
     // Every vector is shown as text somewhere (it is in plain-text fields too): the content
     // was escaped, not lost.
-    let vectors = std::fs::read_to_string(common::repo().join("tests/xss/vectors.txt")).unwrap();
+    let vectors =
+        std::fs::read_to_string(common::repo_root().join("tests/xss/vectors.txt")).unwrap();
     // The minifier collapses runs of spaces, as a browser shows them anyway.
     let collapse = |s: &str| {
         s.split(' ')

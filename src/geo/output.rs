@@ -12,6 +12,7 @@ use std::fmt::Write;
 /// polygons whose exterior collapses are dropped with their holes. One remaining polygon is
 /// written as a `Polygon`, several as a `MultiPolygon`, none as `"geometry":null`. Properties are
 /// written in the given order.
+#[allow(clippy::type_complexity)] // (outline, ordered properties) pairs, as the callers hold them
 pub fn feature_collection(
     features: &[(MultiPolygon<f64>, Vec<(String, Value)>)],
     digits: u32,

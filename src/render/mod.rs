@@ -8,6 +8,7 @@ mod feeds;
 mod mapdata;
 pub mod markdown;
 mod pages;
+mod svg;
 mod views;
 
 use std::collections::BTreeSet;
@@ -47,7 +48,8 @@ pub struct Page {
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     let tera = load_templates(site.config)?;
-    let pages = pages::all(site);
+    let locators = svg::Locators::new(site);
+    let pages = pages::all(site, &locators);
     let mut files: Vec<OutputFile> = pages
         .par_iter()
         .map(|page| {

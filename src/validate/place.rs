@@ -113,6 +113,7 @@ pub fn place(
     // Named regions.
     let province = raw.province.as_ref().and_then(|p| {
         if !ctx.regions.has_provinces(&iso) && !home {
+            // No province layer for this country: the name is kept only as a label.
             return None;
         }
         let found = ctx.regions.find(&iso, Level::Province, p.get_ref());

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PREFIX, assertNoConsoleErrors, assertNoFailedRequests, assertNoForeignRequests, featuresWithGeometry,
-  newPage, openBrowser, readSiteJson, siteMount, startServer, waitForMap,
+  newPage, openBrowser, readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
 const MAP_DATA = `${PREFIX}data/map/`;
@@ -175,6 +175,9 @@ describe('full map (/map/)', () => {
     const more = popup.getByRole('link', { name: 'Incident page' });
     assert.equal(await more.getAttribute('href'), p.url);
     assert.equal(await page.evaluate(() => window.__xss), undefined);
+    // With the popup open, the map passes axe (contrast, names, roles).
+    await page.mouse.move(1, 1);
+    assert.deepEqual(await runAxe(page), [], 'axe violations with the popup open');
 
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.request().isNavigationRequest() && r.url() === server.url(p.url)),

@@ -25,7 +25,7 @@ let outDir;
 function buildXssSite() {
   const out = mkdtempSync(join(tmpdir(), 'sitrep-xss-'));
   const dir = join(out, 'sitrep');
-  const result = spawnSync('cargo', ['run', '-q', '--', '--root', SITE, '--quiet', 'build', '--output', dir,
+  const result = spawnSync('cargo', ['run', '--release', '-q', '--', '--root', SITE, '--quiet', 'build', '--output', dir,
     '--base-url', 'http://localhost/sitrep/'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],

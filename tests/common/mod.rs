@@ -1,5 +1,5 @@
-//! Shared helpers of the integration tests: a writable copy of a fixture site with absolute
-//! theme and geodata paths, the real `sitrep` binary run on it, and folder snapshots.
+//! Shared helpers for integration tests: copy a fixture site into a temp dir with absolute
+//! theme and geodata paths, run the real `sitrep` binary, walk the output, snapshot folders.
 
 #![allow(dead_code)]
 
@@ -7,16 +7,133 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Today's date for every test run, so date checks do not drift.
-pub const TODAY: &str = "2025-01-01";
-
-pub fn repo() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Copies `tests/fixtures/<name>` to a temp dir, pointing theme and geodata mirror at the repo.
+pub fn fixture_site(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = repo_root().join("tests/fixtures").join(name);
+    copy_dir(&src, dir.path());
+    let config_path = dir.path().join("sitrep.toml");
+    let config = std::fs::read_to_string(&config_path).expect("fixture config");
+    let theme = repo_root().join("themes/default");
+    let geo = repo_root().join("tests/fixtures/geo");
+    let config = config
+        .replace(
+            "theme = \"../../../themes/default\"",
+            &format!("theme = {:?}", theme.display().to_string()),
+        )
+        .replace(
+            "mirror = \"../geo\"",
+            &format!("mirror = {:?}", geo.display().to_string()),
+        );
+    std::fs::write(&config_path, config).expect("write config");
+    dir
+}
+
+pub fn copy_dir(src: &Path, dst: &Path) {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.expect("walk fixture");
+        let rel = entry.path().strip_prefix(src).expect("prefix");
+        let target = dst.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Runs the real binary on a fixture, with a fixed "today" and Leaflet from the repo.
+pub fn sitrep(root: &Path, args: &[&str]) -> Output {
+    command(root, args)
+        .env("SITREP_TODAY", "2025-06-30")
+        .output()
+        .expect("run sitrep")
+}
+
+/// Runs the real binary with the real date (for the shipped atlas).
+pub fn sitrep_today(root: &Path, args: &[&str]) -> Output {
+    command(root, args)
+        .env_remove("SITREP_TODAY")
+        .output()
+        .expect("run sitrep")
+}
+
+fn command(root: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sitrep"));
+    command
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env(
+            "SITREP_LEAFLET_DIR",
+            repo_root().join("node_modules/leaflet/dist"),
+        )
+        .env_remove("SITREP_GEODATA_MIRROR");
+    command
+}
+
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Every file under `dir`, as (relative path, bytes), sorted.
+pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `href`, `src` and `data-base`-relative URLs in an HTML page.
+pub fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\"", "href=", "src="] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = if attr.ends_with('"') {
+                rest.find('"')
+            } else {
+                rest.find([' ', '>'])
+            };
+            if let Some(end) = end {
+                let url = rest[..end].trim_matches('"').to_string();
+                if !url.is_empty() && !out.contains(&url) {
+                    out.push(url);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Today's date for every test run, so date checks do not drift.
+pub const TODAY: &str = "2025-01-01";
+
 /// Leaflet's files from the npm package (`npm ci` puts them there).
 pub fn leaflet_dir() -> PathBuf {
-    let dir = repo().join("node_modules/leaflet/dist");
+    let dir = repo_root().join("node_modules/leaflet/dist");
     assert!(
         dir.join("leaflet.js").is_file(),
         "{} is missing: run `npm ci` in the repository first",
@@ -27,7 +144,7 @@ pub fn leaflet_dir() -> PathBuf {
 
 /// Copies `tests/fixtures/<name>` to `dest` and points its theme and mirror at absolute paths.
 pub fn copy_fixture(name: &str, dest: &Path) {
-    let src = repo().join("tests/fixtures").join(name);
+    let src = repo_root().join("tests/fixtures").join(name);
     copy_tree(&src, dest);
     rewrite_config(dest);
 }
@@ -38,8 +155,8 @@ pub fn rewrite_config(site: &Path) {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return;
     };
-    let theme = repo().join("themes/default");
-    let mirror = repo().join("tests/fixtures/geo");
+    let theme = repo_root().join("themes/default");
+    let mirror = repo_root().join("tests/fixtures/geo");
     let rewritten: Vec<String> = text
         .lines()
         .map(|line| {
@@ -52,22 +169,22 @@ pub fn rewrite_config(site: &Path) {
             }
         })
         .collect();
-    std::fs::write(&path, rewritten.join("\n") + "\n").unwrap();
+    std::fs::write(&path, rewritten.join("\n") + "\n").expect("test setup");
 }
 
 /// Copies a folder tree (files and folders; symbolic links are recreated as links).
 pub fn copy_tree(src: &Path, dest: &Path) {
     for entry in walkdir::WalkDir::new(src) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(src).unwrap();
+        let entry = entry.expect("test setup");
+        let rel = entry.path().strip_prefix(src).expect("test setup");
         let target = dest.join(rel);
         if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
+            std::fs::create_dir_all(&target).expect("test setup");
         } else {
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).unwrap();
+                std::fs::create_dir_all(parent).expect("test setup");
             }
-            std::fs::copy(entry.path(), &target).unwrap();
+            std::fs::copy(entry.path(), &target).expect("test setup");
         }
     }
 }
@@ -79,17 +196,17 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
         return out;
     }
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.unwrap();
+        let entry = entry.expect("test setup");
         let rel = entry
             .path()
             .strip_prefix(dir)
-            .unwrap()
+            .expect("test setup")
             .to_string_lossy()
             .into_owned();
         let bytes = entry
             .file_type()
             .is_file()
-            .then(|| std::fs::read(entry.path()).unwrap());
+            .then(|| std::fs::read(entry.path()).expect("test setup"));
         out.insert(rel, bytes);
     }
     out
@@ -117,7 +234,7 @@ pub fn snapshot_diff(
 }
 
 /// Runs the real binary on `site` with a fixed today and Leaflet dir.
-pub fn sitrep(site: &Path, args: &[&str]) -> Output {
+pub fn run_sitrep(site: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sitrep"))
         .arg("--root")
         .arg(site)
@@ -127,14 +244,14 @@ pub fn sitrep(site: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .env_remove("SITREP_GEODATA_MIRROR")
         .output()
-        .unwrap()
+        .expect("test setup")
 }
 
 /// `sitrep check --format json`: (exit code, the parsed document).
 pub fn check_json(site: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["check", "--format", "json"];
     args.extend_from_slice(extra);
-    let out = sitrep(site, &args);
+    let out = run_sitrep(site, &args);
     let code = out.status.code().unwrap_or(-1);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| {

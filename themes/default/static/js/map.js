@@ -372,7 +372,8 @@
     var types = TYPE_ORDER.concat(Object.keys(typesSeen).filter(function (t) { return TYPE_ORDER.indexOf(t) < 0; }))
       .filter(function (t) { return typesSeen[t]; })
       .map(function (t) { return { type: t, label: typesSeen[t] }; });
-    var startOpen = container.clientWidth >= 560 && view !== 'preview';
+    // Open the legend where it fits beside the map (the full map on a large screen).
+    var startOpen = view === 'full' && container.clientWidth >= 560 && container.clientHeight >= 520;
     legendControl(classes, types, startOpen).addTo(map);
 
     highlighted.forEach(function (layer) { layer.bringToFront(); });

@@ -146,6 +146,8 @@ pub struct BuildSummary {
     pub bytes: u64,
     pub incidents: usize,
     pub warnings: Vec<Diagnostic>,
+    /// Repairs and oddities found in the boundary layers.
+    pub geo_warnings: Vec<String>,
     pub seconds: f64,
 }
 
@@ -166,6 +168,7 @@ pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSu
         bytes: report.bytes,
         incidents: generated.incidents,
         warnings: generated.diagnostics,
+        geo_warnings: geo.warnings,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -166,6 +166,7 @@ fn largest_overlap(child: &Shape, parents: &[Shape]) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::geo::layer::parse_layer;

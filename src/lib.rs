@@ -15,6 +15,7 @@ pub mod index;
 pub mod output;
 pub mod regions;
 pub mod render;
+pub mod serve;
 pub mod validate;
 
 use std::collections::BTreeSet;

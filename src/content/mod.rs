@@ -9,7 +9,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-pub use discover::{discover, ContentFile, FileKind, MAX_FILE_BYTES};
+pub use discover::{discover, read_one, ContentFile, FileKind, MAX_FILE_BYTES};
 pub use model::*;
 
 /// A content file's text and its path relative to the site root.
@@ -87,35 +87,70 @@ pub struct RawContent {
     pub unparsed: Vec<(FileKind, String)>,
 }
 
+impl RawContent {
+    /// Parses one file into the content, keeping every list in path order. A file that does
+    /// not parse is recorded as unparsed and its diagnostic returned.
+    pub fn add(&mut self, file: ContentFile) -> Result<(), Diagnostic> {
+        let source = std::sync::Arc::new(SourceText {
+            path: file.display_path.clone(),
+            text: file.text,
+        });
+        let parsed = match file.kind {
+            FileKind::Incident => {
+                parse_toml(&source, 0, &file.slug).map(|l| insert_sorted(&mut self.incidents, l))
+            }
+            FileKind::Actor => {
+                parse_toml(&source, 0, &file.slug).map(|l| insert_sorted(&mut self.actors, l))
+            }
+            FileKind::Aliases => parse_toml(&source, 0, &file.slug).map(|l| self.aliases = Some(l)),
+            FileKind::Brief => parse_markdown(&source, &file.slug, true)
+                .map(|l| insert_sorted(&mut self.briefs, l)),
+            FileKind::RegionNote => parse_markdown(&source, &file.slug, false)
+                .map(|l| insert_sorted(&mut self.region_notes, l)),
+        };
+        if parsed.is_err() {
+            self.unparsed.push((file.kind, file.slug.clone()));
+        }
+        parsed
+    }
+
+    /// Forgets the file at `display_path` (e.g. `content/actors/ttp.toml`), parsed or not.
+    pub fn remove(&mut self, display_path: &str) {
+        let keep = |source: &SourceText| source.path != display_path;
+        self.incidents.retain(|l| keep(&l.source));
+        self.actors.retain(|l| keep(&l.source));
+        self.briefs.retain(|l| keep(&l.source));
+        self.region_notes.retain(|l| keep(&l.source));
+        if self.aliases.as_ref().is_some_and(|l| !keep(&l.source)) {
+            self.aliases = None;
+        }
+        let parts: Vec<String> = display_path
+            .split('/')
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        if let Ok(key) = discover::classify(&parts) {
+            self.unparsed.retain(|u| *u != key);
+        }
+    }
+}
+
+/// Inserts keeping the order `discover` walks in (by path components), so results do not
+/// depend on the order files were added in.
+fn insert_sorted<T>(list: &mut Vec<Loaded<T>>, loaded: Loaded<T>) {
+    let key = Path::new(&loaded.source.path);
+    let at = list.partition_point(|l| Path::new(&l.source.path) < key);
+    list.insert(at, loaded);
+}
+
 /// Reads and parses every content file under `<root>/content`. Problems become diagnostics;
 /// files that fail to parse are left out of the result.
 pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
     let (files, mut diagnostics) = discover(root);
     let mut content = RawContent::default();
     for file in files {
-        let source = std::sync::Arc::new(SourceText {
-            path: file.display_path.clone(),
-            text: file.text,
-        });
-        let kind = file.kind;
-        let parsed = match kind {
-            FileKind::Incident => {
-                parse_toml(&source, 0, &file.slug).map(|l| content.incidents.push(l))
-            }
-            FileKind::Actor => parse_toml(&source, 0, &file.slug).map(|l| content.actors.push(l)),
-            FileKind::Aliases => {
-                parse_toml(&source, 0, &file.slug).map(|l| content.aliases = Some(l))
-            }
-            FileKind::Brief => {
-                parse_markdown(&source, &file.slug, true).map(|l| content.briefs.push(l))
-            }
-            FileKind::RegionNote => {
-                parse_markdown(&source, &file.slug, false).map(|l| content.region_notes.push(l))
-            }
-        };
-        if let Err(d) = parsed {
+        if let Err(d) = content.add(file) {
             diagnostics.push(d);
-            content.unparsed.push((file.kind, file.slug.clone()));
         }
     }
     (content, diagnostics)

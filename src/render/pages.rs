@@ -115,7 +115,7 @@ fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
     })
 }
 
-fn home(site: &Site) -> Page {
+pub(super) fn home(site: &Site) -> Page {
     let mut p = page(
         site,
         "index.html",
@@ -151,7 +151,7 @@ fn home(site: &Site) -> Page {
     p
 }
 
-fn map(site: &Site) -> Page {
+pub(super) fn map(site: &Site) -> Page {
     let mut p = page(
         site,
         "map/index.html",
@@ -186,7 +186,7 @@ fn province_rows(site: &Site) -> Vec<Value> {
         .collect()
 }
 
-fn timeline(site: &Site) -> Page {
+pub(super) fn timeline(site: &Site) -> Page {
     let mut p = page(
         site,
         "timeline/index.html",
@@ -220,7 +220,7 @@ pub fn timeline_view(site: &Site, buckets: &[crate::index::YearBucket]) -> Vec<V
         .collect()
 }
 
-fn regions_index(site: &Site) -> Page {
+pub(super) fn regions_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "regions/index.html",
@@ -258,7 +258,7 @@ fn regions_index(site: &Site) -> Page {
     p
 }
 
-fn region(site: &Site, r: usize) -> Page {
+pub(super) fn region(site: &Site, r: usize) -> Page {
     let reg = &site.regions.regions[r];
     let path = format!("{}index.html", reg.page_path(&site.regions.home_country));
     let title = format!("{} ({})", reg.name, reg.level.label().to_lowercase());
@@ -330,7 +330,7 @@ fn region(site: &Site, r: usize) -> Page {
     p
 }
 
-fn incidents_index(site: &Site) -> Page {
+pub(super) fn incidents_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "incidents/index.html",
@@ -347,7 +347,7 @@ fn incidents_index(site: &Site) -> Page {
     p
 }
 
-fn incident(site: &Site, i: usize) -> Page {
+pub(super) fn incident(site: &Site, i: usize) -> Page {
     let incident = &site.atlas.incidents[i];
     let description = super::markdown::to_text(&incident.summary);
     let description: String = description.chars().take(200).collect();
@@ -384,7 +384,7 @@ fn briefs_index(site: &Site) -> Page {
     p
 }
 
-fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
+pub(super) fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
     let mut p = page(
         site,
         &format!("briefs/{}/index.html", brief.slug),
@@ -416,7 +416,7 @@ fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
     p
 }
 
-fn actors_index(site: &Site) -> Page {
+pub(super) fn actors_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "actors/index.html",
@@ -436,7 +436,7 @@ fn actors_index(site: &Site) -> Page {
     p
 }
 
-fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
+pub(super) fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
     let description = super::markdown::to_text(&actor.description)
         .chars()
         .take(200)

@@ -80,7 +80,8 @@ impl Engine {
             },
         };
         let theme = self.config.theme_dir.display().to_string();
-        match self.incremental.build(&self.config, &geo, change) {
+        let root = self.sources.root.clone();
+        match self.incremental.build(&self.config, &root, &geo, change) {
             Ok(outcome) => outcome,
             Err(e) => failed(e, &theme),
         }

@@ -118,19 +118,6 @@ impl Change {
     pub fn is_empty(&self) -> bool {
         *self == Change::default()
     }
-
-    /// Only stylesheets of the theme changed: pages can restyle without reloading.
-    pub fn is_css_only(&self) -> bool {
-        !self.config
-            && !self.geodata
-            && !self.templates
-            && self.content.is_empty()
-            && !self.theme_static.is_empty()
-            && self
-                .theme_static
-                .iter()
-                .all(|p| p.extension().is_some_and(|e| e == "css"))
-    }
 }
 
 /// Sorts event paths into kinds of change. Editor backups and hidden files are ignored.
@@ -195,11 +182,9 @@ mod tests {
             &s,
         );
         assert_eq!(change.content.len(), 1);
-        assert!(!change.config && !change.templates && !change.is_css_only());
+        assert!(!change.config && !change.templates);
         let css = classify(&["/themes/default/static/css/site.css".into()], &s);
-        assert!(css.is_css_only());
-        let js = classify(&["/themes/default/static/js/map.js".into()], &s);
-        assert!(!js.is_css_only() && js.theme_static.len() == 1);
+        assert!(css.theme_static.len() == 1 && !css.templates);
         let template = classify(&["/themes/default/templates/base.html".into()], &s);
         assert!(template.templates);
         let config = classify(

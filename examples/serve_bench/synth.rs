@@ -1,5 +1,5 @@
 //! Synthetic sites for the serve benchmark: N incident files spread over the real districts of
-//! the geodata, with the repository's actors, theme and boundary layers.
+//! the geodata, with the repository's theme and boundary layers and a few synthetic actors.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -67,13 +67,9 @@ pub fn write_site(
         );
     std::fs::create_dir_all(dir.join("content/actors"))?;
     std::fs::write(dir.join("sitrep.toml"), config)?;
-    for entry in std::fs::read_dir(repo.join("content/actors"))? {
-        let entry = entry?;
-        std::fs::copy(
-            entry.path(),
-            dir.join("content/actors").join(entry.file_name()),
-        )
-        .with_context(|| format!("copying {}", entry.path().display()))?;
+    for (slug, _) in ACTORS {
+        let text = format!("name = \"Synthetic group {slug}\"\nkind = \"militant-group\"\n");
+        std::fs::write(dir.join(format!("content/actors/{slug}.toml")), text)?;
     }
     let mut edited = None;
     for n in 0..incidents {

@@ -45,7 +45,7 @@ pub struct Page {
     pub context: tera::Context,
 }
 
-pub use affected::{render_affected, Rerendered};
+pub use affected::{page_path, plan_affected, render_data, render_keys, AffectedPlan, PageKey};
 
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {

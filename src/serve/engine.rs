@@ -15,12 +15,15 @@ use super::watch::{Change, Sources};
 
 /// The result of one build.
 pub enum Outcome {
-    /// Every output of a good build (`complete`), or only the outputs that changed.
+    /// Every output of a good build (`complete`), or only the outputs that changed. With
+    /// `more`, further outputs follow from `Engine::finish`; until then only `files` (and
+    /// static assets) are up to date.
     Built {
         files: Vec<OutputFile>,
         removed: Vec<String>,
         complete: bool,
         diagnostics: Vec<Diagnostic>,
+        more: bool,
     },
     /// The build had errors; nothing changes on the served site.
     Failed { diagnostics: Vec<Diagnostic> },
@@ -84,6 +87,18 @@ impl Engine {
         match self.incremental.build(&self.config, &root, &geo, change) {
             Ok(outcome) => outcome,
             Err(e) => failed(e, &theme),
+        }
+    }
+}
+
+impl Engine {
+    /// Renders what the last build left for later (see `Outcome::Built::more`).
+    pub fn finish(&mut self) -> Option<Outcome> {
+        let geo = self.geo.clone()?;
+        let theme = self.config.theme_dir.display().to_string();
+        match self.incremental.finish(&self.config, &geo)? {
+            Ok(outcome) => Some(outcome),
+            Err(e) => Some(failed(e, &theme)),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::content::{self, RawContent};
 use crate::diagnostic::{self, display_path, Diagnostic};
 use crate::index::{self, SiteIndex};
 use crate::regions::RegionTree;
-use crate::render::{self, Site};
+use crate::render::{self, PageKey, Site};
 use crate::validate::{self, LinkMemo};
 use crate::GeoData;
 
@@ -49,6 +49,8 @@ pub struct Incremental {
     pending_full: bool,
     /// Diagnostics of the latest build, good or not.
     diagnostics: Vec<Diagnostic>,
+    /// Pages of the last good build still to render (see `finish`).
+    deferred: Option<Vec<PageKey>>,
 }
 
 impl Incremental {
@@ -122,22 +124,23 @@ impl Incremental {
         let Some(tera) = &self.templates else {
             anyhow::bail!("templates were not loaded");
         };
-        let (files, removed, complete, paths) = match &self.last {
+        let (files, removed, complete, paths, deferred) = match &self.last {
             Some(old) if !self.pending_full => {
                 let old_site = site_of(config, geo, old);
-                let out =
-                    render::render_affected(&old_site, &site, tera, &self.pending, &self.paths)?;
+                let plan = render::plan_affected(&old_site, &site, &self.pending);
+                let files = render::render_keys(&site, tera, &plan.first)?;
                 let mut paths = self.paths.clone();
-                for p in &out.removed {
+                for p in &plan.removed {
                     paths.remove(p);
                 }
-                paths.extend(out.files.iter().map(|f| f.path.clone()));
-                (out.files, out.removed, false, paths)
+                paths.extend(files.iter().map(|f| f.path.clone()));
+                paths.extend(plan.then.iter().map(|&k| render::page_path(&site, k)));
+                (files, plan.removed, false, paths, Some(plan.then))
             }
             _ => {
                 let files = render::render_with(&site, tera)?;
                 let paths = render::output_paths(&files);
-                (files, Vec::new(), true, paths)
+                (files, Vec::new(), true, paths, None)
             }
         };
         diagnostics.extend(validate::check_markdown_links(
@@ -154,11 +157,41 @@ impl Incremental {
         self.last = Some(model);
         self.pending.clear();
         self.pending_full = false;
+        self.deferred = deferred;
         Ok(Outcome::Built {
             files,
             removed,
             complete,
             diagnostics,
+            more: self.deferred.is_some(),
+        })
+    }
+
+    /// Renders what the last build deferred: the lists, indexes, downloads, map data and
+    /// feeds that also show the changed incidents. `None` when nothing is left.
+    pub fn finish(&mut self, config: &Config, geo: &GeoData) -> Option<anyhow::Result<Outcome>> {
+        let keys = self.deferred.take()?;
+        let (Some(model), Some(tera)) = (&self.last, &self.templates) else {
+            return None;
+        };
+        let site = site_of(config, geo, model);
+        let rendered = render::render_keys(&site, tera, &keys).and_then(|mut files| {
+            files.extend(render::render_data(&site, &self.paths)?);
+            Ok(files)
+        });
+        Some(match rendered {
+            Ok(files) => Ok(Outcome::Built {
+                files,
+                removed: Vec::new(),
+                complete: false,
+                diagnostics: self.diagnostics.clone(),
+                more: false,
+            }),
+            Err(e) => {
+                // The served lists are now older than the model: render everything next time.
+                self.pending_full = true;
+                Err(e)
+            }
         })
     }
 
@@ -181,6 +214,7 @@ impl Incremental {
             removed,
             complete: false,
             diagnostics: self.diagnostics.clone(),
+            more: false,
         })
     }
 

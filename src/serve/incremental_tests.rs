@@ -178,7 +178,10 @@ fn incident_edits_give_what_a_full_build_gives() {
         let outcome = incremental
             .build(&f.config, &f.root, &f.geo, &change)
             .unwrap();
-        let rendered = apply(&mut served, outcome);
+        let mut rendered = apply(&mut served, outcome);
+        if let Some(rest) = incremental.finish(&f.config, &f.geo) {
+            rendered += apply(&mut served, rest.unwrap());
+        }
         assert!(
             rendered < total,
             "{file}: re-rendered {rendered} of {total} files"

@@ -13,9 +13,9 @@ mod live;
 mod reload;
 mod watch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{mpsc, Arc, RwLock};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -40,9 +40,14 @@ pub struct Options {
 
 /// The served site and its listeners, shared by the HTTP workers and the rebuild loop.
 pub struct Shared {
-    state: RwLock<Served>,
+    state: Mutex<Served>,
+    /// Signalled when held outputs are ready.
+    ready: Condvar,
     hub: Hub,
 }
+
+/// Requests wait at most this long for outputs being rendered.
+const HOLD_LIMIT: Duration = Duration::from_secs(60);
 
 /// The latest good build, and the diagnostics of the latest attempt.
 #[derive(Default)]
@@ -52,37 +57,54 @@ struct Served {
     built: bool,
     diagnostics: Vec<Diagnostic>,
     generation: u64,
+    /// While the second half of an incremental build renders: the outputs already fresh.
+    /// Requests for any other page or data file wait for it (static assets never change
+    /// in an incremental build).
+    fresh_only: Option<HashSet<String>>,
+}
+
+impl Served {
+    fn is_held(&self, path: &str) -> bool {
+        self.fresh_only.as_ref().is_some_and(|fresh| {
+            !fresh.contains(path) && !path.starts_with("static/") && !path.starts_with("vendor/")
+        })
+    }
 }
 
 impl Shared {
     fn new(base_path: String) -> Shared {
         Shared {
-            state: RwLock::new(Served {
+            state: Mutex::new(Served {
                 base_path,
                 ..Served::default()
             }),
+            ready: Condvar::new(),
             hub: Hub::default(),
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Served> {
+    fn read(&self) -> MutexGuard<'_, Served> {
         self.state
-            .read()
+            .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Served> {
-        self.state
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn write(&self) -> MutexGuard<'_, Served> {
+        self.read()
     }
 
     pub fn base_path(&self) -> String {
         self.read().base_path.clone()
     }
 
+    /// A file of the latest build; waits while it is being re-rendered.
     pub fn file(&self, path: &str) -> Option<Arc<Vec<u8>>> {
-        self.read().files.get(path).cloned()
+        let state = self.read();
+        let (state, _) = self
+            .ready
+            .wait_timeout_while(state, HOLD_LIMIT, |s| s.is_held(path))
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.files.get(path).cloned()
     }
 
     pub fn has_site(&self) -> bool {
@@ -104,13 +126,18 @@ impl Shared {
         let base_changed = state.base_path != base_path;
         state.base_path = base_path.to_string();
         let (diagnostics, event) = match outcome {
-            Outcome::Failed { diagnostics } => (diagnostics, None),
+            Outcome::Failed { diagnostics } => {
+                state.fresh_only = None;
+                (diagnostics, None)
+            }
             Outcome::Built {
                 files,
                 removed,
                 complete,
                 diagnostics,
+                more,
             } => {
+                state.fresh_only = more.then(|| files.iter().map(|f| f.path.clone()).collect());
                 let mut changed: Vec<String> = Vec::new();
                 if complete {
                     let mut fresh = HashMap::with_capacity(files.len());
@@ -156,6 +183,8 @@ impl Shared {
         let diagnostics_changed = state.diagnostics != diagnostics;
         state.diagnostics = diagnostics;
         state.generation += 1;
+        drop(state);
+        self.ready.notify_all();
         event.or(diagnostics_changed.then_some(Event::Diagnostics))
     }
 }
@@ -220,8 +249,18 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         let previous_sources = engine.sources.clone();
         let outcome = engine.build(&change);
         reporter.outcome(&outcome, started, "rebuilt");
-        if let Some(event) = shared.apply(outcome, &engine.config.base_path) {
+        let base = engine.config.base_path.clone();
+        let first = shared.apply(outcome, &base);
+        if let Some(event) = first {
+            // Pages reload now; requests for outputs still rendering wait for them.
             shared.hub.broadcast(event, shared.generation());
+        }
+        if let Some(rest) = engine.finish() {
+            reporter.outcome(&rest, started, "rendered lists, data and feeds");
+            let event = shared.apply(rest, &base);
+            if let (None, Some(event)) = (first, event) {
+                shared.hub.broadcast(event, shared.generation());
+            }
         }
         if engine.sources != previous_sources {
             watcher = Watcher::start(&engine.sources)?;
@@ -292,6 +331,7 @@ impl Reporter {
                 removed,
                 complete,
                 diagnostics,
+                ..
             } => {
                 let new: Vec<Diagnostic> = diagnostics
                     .iter()

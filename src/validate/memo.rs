@@ -22,7 +22,8 @@ struct Entry {
 pub struct LinkMemo {
     entries: HashMap<String, Entry>,
     today: Option<NaiveDate>,
-    names: BTreeSet<String>,
+    /// Actor slugs and incident ids of the last run, sorted.
+    names: Vec<String>,
     /// Actor slugs and incident ids that appeared or vanished since the last run.
     changed_names: BTreeSet<String>,
     /// Ids of the incidents checked (not reused) in the last run.
@@ -41,16 +42,32 @@ impl LinkMemo {
             self.entries.clear();
             self.today = Some(today);
         }
-        let names: BTreeSet<String> = actors
+        // Both inputs are sorted; compare without allocating in the usual case (no file added,
+        // removed or renamed).
+        let mut names: Vec<&str> = actors
             .iter()
-            .chain(incidents.keys())
-            .map(|s| s.to_string())
+            .copied()
+            .chain(incidents.keys().copied())
             .collect();
-        self.changed_names = names.symmetric_difference(&self.names).cloned().collect();
-        self.names = names;
-        let present: BTreeSet<&str> = raw.incidents.iter().map(|l| l.slug.as_str()).collect();
-        self.entries
-            .retain(|slug, _| present.contains(slug.as_str()));
+        names.sort_unstable();
+        names.dedup();
+        self.changed_names.clear();
+        if !names
+            .iter()
+            .copied()
+            .eq(self.names.iter().map(String::as_str))
+        {
+            let new: BTreeSet<&str> = names.iter().copied().collect();
+            let old: BTreeSet<&str> = self.names.iter().map(String::as_str).collect();
+            self.changed_names = new
+                .symmetric_difference(&old)
+                .map(|s| s.to_string())
+                .collect();
+            self.names = names.iter().map(|s| s.to_string()).collect();
+            let present: BTreeSet<&str> = raw.incidents.iter().map(|l| l.slug.as_str()).collect();
+            self.entries
+                .retain(|slug, _| present.contains(slug.as_str()));
+        }
         self.rechecked.clear();
     }
 

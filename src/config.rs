@@ -112,9 +112,17 @@ impl Config {
             )
         })?;
         let site = parse_site_config(&text).map_err(|d| ContentErrors(vec![d]))?;
-        Config::from_site(root, site, overrides).map_err(|d| ContentErrors(vec![d]).into())
+        Config::from_site(root, site, overrides).map_err(|mut d| {
+            if d.file == CONFIG_FILE && d.kind == "invalid-base-url" {
+                if let Some(offset) = value_offset(&text, "base_url") {
+                    d = d.at(&text, offset);
+                }
+            }
+            ContentErrors(vec![d]).into()
+        })
     }
 
+    #[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
     fn from_site(
         root: &Path,
         site: SiteConfig,
@@ -192,7 +200,26 @@ fn find_leaflet(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("node_modules/leaflet/dist"))
 }
 
+/// Byte offset of the value of a top-level `key = value` line, for positioned diagnostics.
+fn value_offset(text: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix(key) {
+            if let Some(after_eq) = rest.trim_start().strip_prefix('=') {
+                let value = after_eq.trim_start();
+                return Some(offset + line.len() - value.len());
+            }
+        }
+        if line.trim_start().starts_with('[') {
+            return None;
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Parses the config text, turning TOML errors into positioned diagnostics.
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
     toml::from_str::<SiteConfig>(text)
         .map_err(|e| crate::content::toml_diagnostic(CONFIG_FILE, text, &e))

@@ -15,6 +15,7 @@ pub mod index;
 pub mod output;
 pub mod regions;
 pub mod render;
+pub mod scaffold;
 pub mod serve;
 pub mod validate;
 
@@ -146,6 +147,8 @@ pub struct BuildSummary {
     pub bytes: u64,
     pub incidents: usize,
     pub warnings: Vec<Diagnostic>,
+    /// Repairs and oddities found in the boundary layers.
+    pub geo_warnings: Vec<String>,
     pub seconds: f64,
 }
 
@@ -166,6 +169,7 @@ pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSu
         bytes: report.bytes,
         incidents: generated.incidents,
         warnings: generated.diagnostics,
+        geo_warnings: geo.warnings,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -17,6 +17,9 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let config = Config::load(root, &overrides)?;
     let summary = sitrep::build(&config, &|step| ui.progress(step))?;
     ui.clear_progress();
+    for warning in &summary.geo_warnings {
+        ui.warn(warning);
+    }
     if !summary.warnings.is_empty() && !ui.quiet {
         eprint!("{}", diagnostic::render_human(&summary.warnings, ui.colour));
     }

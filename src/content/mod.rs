@@ -87,31 +87,69 @@ pub struct RawContent {
     pub unparsed: Vec<(FileKind, String)>,
 }
 
+/// One parsed content file.
+#[derive(Debug)]
+pub enum Parsed {
+    Incident(Box<Loaded<RawIncident>>),
+    Actor(Loaded<RawActor>),
+    Brief(Loaded<RawBrief>),
+    RegionNote(Loaded<RawRegionNote>),
+    Aliases(Loaded<RawAliases>),
+}
+
+/// Parses the text of one content file of `kind` (in memory; `path` is only for diagnostics).
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
+pub fn parse_file(
+    kind: FileKind,
+    path: &str,
+    slug: &str,
+    text: String,
+) -> Result<Parsed, Diagnostic> {
+    let source = std::sync::Arc::new(SourceText {
+        path: path.to_string(),
+        text,
+    });
+    Ok(match kind {
+        FileKind::Incident => Parsed::Incident(Box::new(parse_toml(&source, 0, slug)?)),
+        FileKind::Actor => Parsed::Actor(parse_toml(&source, 0, slug)?),
+        FileKind::Aliases => Parsed::Aliases(parse_toml(&source, 0, slug)?),
+        FileKind::Brief => Parsed::Brief(parse_markdown(&source, slug, true)?),
+        FileKind::RegionNote => Parsed::RegionNote(parse_markdown(&source, slug, false)?),
+    })
+}
+
 impl RawContent {
-    /// Parses one file into the content, keeping every list in path order. A file that does
-    /// not parse is recorded as unparsed and its diagnostic returned.
-    pub fn add(&mut self, file: ContentFile) -> Result<(), Diagnostic> {
-        let source = std::sync::Arc::new(SourceText {
-            path: file.display_path.clone(),
-            text: file.text,
-        });
-        let parsed = match file.kind {
-            FileKind::Incident => {
-                parse_toml(&source, 0, &file.slug).map(|l| insert_sorted(&mut self.incidents, l))
-            }
-            FileKind::Actor => {
-                parse_toml(&source, 0, &file.slug).map(|l| insert_sorted(&mut self.actors, l))
-            }
-            FileKind::Aliases => parse_toml(&source, 0, &file.slug).map(|l| self.aliases = Some(l)),
-            FileKind::Brief => parse_markdown(&source, &file.slug, true)
-                .map(|l| insert_sorted(&mut self.briefs, l)),
-            FileKind::RegionNote => parse_markdown(&source, &file.slug, false)
-                .map(|l| insert_sorted(&mut self.region_notes, l)),
-        };
-        if parsed.is_err() {
-            self.unparsed.push((file.kind, file.slug.clone()));
+    /// Adds a parsed file to the content.
+    pub fn add(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Incident(l) => self.incidents.push(*l),
+            Parsed::Actor(l) => self.actors.push(l),
+            Parsed::Brief(l) => self.briefs.push(l),
+            Parsed::RegionNote(l) => self.region_notes.push(l),
+            Parsed::Aliases(l) => self.aliases = Some(l),
         }
-        parsed
+    }
+}
+
+impl RawContent {
+    /// Parses one file into the content in path order (for `serve`, which re-reads only the
+    /// files that changed). A file that does not parse is recorded as unparsed and its
+    /// diagnostic returned.
+    #[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
+    pub fn insert_file(&mut self, file: ContentFile) -> Result<(), Diagnostic> {
+        let (kind, slug) = (file.kind, file.slug.clone());
+        match parse_file(kind, &file.display_path, &file.slug, file.text) {
+            Ok(Parsed::Incident(l)) => insert_sorted(&mut self.incidents, *l),
+            Ok(Parsed::Actor(l)) => insert_sorted(&mut self.actors, l),
+            Ok(Parsed::Brief(l)) => insert_sorted(&mut self.briefs, l),
+            Ok(Parsed::RegionNote(l)) => insert_sorted(&mut self.region_notes, l),
+            Ok(Parsed::Aliases(l)) => self.aliases = Some(l),
+            Err(d) => {
+                self.unparsed.push((kind, slug));
+                return Err(d);
+            }
+        }
+        Ok(())
     }
 
     /// Forgets the file at `display_path` (e.g. `content/actors/ttp.toml`), parsed or not.
@@ -139,7 +177,7 @@ impl RawContent {
 /// depend on the order files were added in.
 fn insert_sorted<T>(list: &mut Vec<Loaded<T>>, loaded: Loaded<T>) {
     let key = Path::new(&loaded.source.path);
-    let at = list.partition_point(|l| Path::new(&l.source.path) < key);
+    let at = list.partition_point(|l| Path::new(&l.source.path) <= key);
     list.insert(at, loaded);
 }
 
@@ -149,13 +187,18 @@ pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
     let (files, mut diagnostics) = discover(root);
     let mut content = RawContent::default();
     for file in files {
-        if let Err(d) = content.add(file) {
-            diagnostics.push(d);
+        match parse_file(file.kind, &file.display_path, &file.slug, file.text) {
+            Ok(parsed) => content.add(parsed),
+            Err(d) => {
+                diagnostics.push(d);
+                content.unparsed.push((file.kind, file.slug));
+            }
         }
     }
     (content, diagnostics)
 }
 
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 fn parse_toml<T: serde::de::DeserializeOwned>(
     source: &std::sync::Arc<SourceText>,
     offset: usize,
@@ -169,18 +212,12 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
             slug: slug.to_string(),
             value,
         })
-        .map_err(|e| {
-            let mut d = toml_diagnostic(&source.path, toml_text, &e);
-            // Re-anchor positions from the TOML part to the whole file.
-            if let Some(span) = e.span() {
-                d = d.at(&source.text, span.start + offset);
-            }
-            d
-        })
+        .map_err(|e| toml_diagnostic_at(&source.path, &source.text, offset, &e))
 }
 
 /// Markdown with `+++` TOML front matter: the front matter becomes `T`'s fields, the body
 /// goes to `body`. Region notes may omit the front matter.
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 fn parse_markdown<T: MarkdownRecord>(
     source: &std::sync::Arc<SourceText>,
     slug: &str,
@@ -202,13 +239,8 @@ fn parse_markdown<T: MarkdownRecord>(
         });
     };
     let fm = &text[fm_start..fm_end];
-    let mut value: T = toml::from_str(fm).map_err(|e| {
-        let mut d = toml_diagnostic(&source.path, fm, &e);
-        if let Some(span) = e.span() {
-            d = d.at(text, span.start + fm_start);
-        }
-        d
-    })?;
+    let mut value: T =
+        toml::from_str(fm).map_err(|e| toml_diagnostic_at(&source.path, text, fm_start, &e))?;
     value.set_body(text[body_start..].to_string());
     Ok(Loaded {
         source: source.clone(),
@@ -240,13 +272,35 @@ pub fn split_front_matter(text: &str) -> Option<(usize, usize, usize)> {
 
 /// Converts a TOML parse error into a diagnostic with a friendlier message and hint.
 pub fn toml_diagnostic(path: &str, text: &str, error: &toml::de::Error) -> Diagnostic {
-    let message = error.message().trim().to_string();
+    toml_diagnostic_at(path, text, 0, error)
+}
+
+/// Like `toml_diagnostic` for TOML that starts at byte `offset` of the file `text`
+/// (front matter), so positions are positions in the file.
+pub fn toml_diagnostic_at(
+    path: &str,
+    text: &str,
+    offset: usize,
+    error: &toml::de::Error,
+) -> Diagnostic {
+    let message = error
+        .message()
+        .trim()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(": ");
     let (kind, hint) = classify_toml_error(&message);
     let mut d = Diagnostic::error(path, kind, message);
     if let Some(span) = error.span() {
+        let mut span = (span.start + offset)..(span.end + offset);
+        if kind == "invalid-date" {
+            // Point at the start of the date literal, not at the digit the parser stopped on.
+            span.start = date_literal_start(text, span.start);
+        }
         d = d.at_span(text, span);
     } else {
-        d = d.at(text, 0);
+        d = d.at(text, offset);
     }
     match hint {
         Some(h) => d.with_hint(h),
@@ -254,7 +308,32 @@ pub fn toml_diagnostic(path: &str, text: &str, error: &toml::de::Error) -> Diagn
     }
 }
 
+/// Walks back from `offset` over the characters a TOML date-time literal is made of.
+fn date_literal_start(text: &str, offset: usize) -> usize {
+    let mut start = offset.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while let Some(c) = text[..start].chars().next_back() {
+        if c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | 'T' | 'Z' | '+') {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    start
+}
+
 fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
+    if message.starts_with("invalid date-time") {
+        return (
+            "invalid-date",
+            Some(
+                "dates are YYYY-MM-DD and must exist in the calendar (check the day and month)"
+                    .into(),
+            ),
+        );
+    }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let field = rest.split('`').next().unwrap_or("");
         let expected: Vec<&str> = rest

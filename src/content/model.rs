@@ -116,8 +116,7 @@ pub struct RawBrief {
     pub date: Spanned<Datetime>,
     #[serde(default)]
     pub authors: Vec<String>,
-    #[serde(default)]
-    pub summary: String,
+    pub summary: Option<Spanned<String>>,
     #[serde(default)]
     pub regions: Vec<Spanned<String>>,
     #[serde(default)]

@@ -190,6 +190,7 @@ fn mismatch(spec: &LayerSpec, source: &str, actual: &str) -> anyhow::Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::geo::LayerRole;

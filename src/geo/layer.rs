@@ -266,15 +266,19 @@ fn parse_ring(ring: &Value) -> Result<Vec<Coord<f64>>, String> {
             Some((Some(x), Some(y))) => (x, y),
             _ => return Err(format!("position {k} is not [longitude, latitude] numbers")),
         };
-        if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+        // Rounding noise past the antimeridian or a pole (180.00000000000017) is clamped.
+        const SLACK: f64 = 1e-6;
+        if !(-180.0 - SLACK..=180.0 + SLACK).contains(&x)
+            || !(-90.0 - SLACK..=90.0 + SLACK).contains(&y)
+        {
             return Err(format!(
                 "position {k} [{x}, {y}] is outside longitude/latitude range (projected data?)"
             ));
         }
         // `+ 0.0` turns -0.0 into 0.0 so equal points have equal bits.
         out.push(Coord {
-            x: x + 0.0,
-            y: y + 0.0,
+            x: x.clamp(-180.0, 180.0) + 0.0,
+            y: y.clamp(-90.0, 90.0) + 0.0,
         });
     }
     Ok(out)
@@ -324,6 +328,7 @@ fn label_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::geo::LayerRole;
@@ -417,6 +422,13 @@ mod tests {
     }
 
     #[test]
+    fn antimeridian_rounding_noise_is_clamped() {
+        let g = r#"{"type":"Polygon","coordinates":[[[179,0],[180.00000000000017,0],[180,1],[179,0]]]}"#;
+        let (layer, _) = parse_layer(&spec(), &fc(&[feat("F", g)]), "mem").unwrap();
+        assert_eq!(layer.shapes[0].bbox.max().x, 180.0);
+    }
+
+    #[test]
     fn feature_without_name_is_an_error_with_index() {
         let ok = feat(
             "A",
@@ -443,6 +455,10 @@ mod tests {
             ),
             (
                 r#"{"type":"Polygon","coordinates":[[[0,0],[500000,0],[1,1],[0,0]]]}"#,
+                "outside longitude",
+            ),
+            (
+                r#"{"type":"Polygon","coordinates":[[[0,0],[180.001,0],[1,1],[0,0]]]}"#,
                 "outside longitude",
             ),
             (

@@ -94,7 +94,7 @@ impl PointIndex {
         if let Some(i) = self.locate(shapes, lon, lat) {
             return Some(i);
         }
-        if !(max_km >= 0.0) {
+        if max_km.is_nan() || max_km < 0.0 {
             return None;
         }
         let dlat = max_km / KM_PER_DEG;
@@ -166,6 +166,7 @@ fn largest_overlap(child: &Shape, parents: &[Shape]) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::geo::layer::parse_layer;

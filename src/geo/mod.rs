@@ -17,7 +17,7 @@ mod topology;
 pub use fetch::{fetch_layers, sha256_hex};
 pub use layer::{load_layer, parse_layer, Layer, Shape};
 pub use locate::{assign_parents, PointIndex};
-pub use output::{bounds_of, feature_collection};
+pub use output::{bounds_of, feature_collection, Properties};
 pub use simplify::{simplify_shapes, vertex_count};
 
 /// One declared boundary layer (a GeoJSON FeatureCollection file with a pinned checksum).
@@ -110,6 +110,7 @@ impl fmt::Display for GeoError {
 impl std::error::Error for GeoError {}
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

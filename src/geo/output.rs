@@ -5,6 +5,9 @@ use geo::{Coord, MultiPolygon, Rect};
 use serde_json::Value;
 use std::fmt::Write;
 
+/// Feature properties, written in this order.
+pub type Properties = Vec<(String, Value)>;
+
 /// Deterministic GeoJSON text of a FeatureCollection, one feature per line.
 ///
 /// Coordinates are rounded to `digits` decimals (at most 15); consecutive duplicates created by
@@ -12,10 +15,7 @@ use std::fmt::Write;
 /// polygons whose exterior collapses are dropped with their holes. One remaining polygon is
 /// written as a `Polygon`, several as a `MultiPolygon`, none as `"geometry":null`. Properties are
 /// written in the given order.
-pub fn feature_collection(
-    features: &[(MultiPolygon<f64>, Vec<(String, Value)>)],
-    digits: u32,
-) -> String {
+pub fn feature_collection(features: &[(MultiPolygon<f64>, Properties)], digits: u32) -> String {
     let digits = digits.min(15);
     let scale = 10f64.powi(digits as i32);
     let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
@@ -163,6 +163,7 @@ pub fn bounds_of<'a>(shapes: impl Iterator<Item = &'a Rect<f64>>) -> Option<Rect
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use geo::{polygon, MultiPolygon};

@@ -7,8 +7,10 @@
 //!   gets its arcs simplified again with half the tolerance;
 //! - two simplified arcs (or two parts of one arc) that cross or overlap get the same treatment.
 //!
-//! After `MAX_LEVEL` halvings an arc keeps all its points, so the loop ends; any problem left then
-//! was in the input. Not handled: a ring moving entirely across another one without any segment
+//! After `MAX_LEVEL` halvings an arc keeps all its points, so the loop ends. Pairs of arcs that
+//! already touch or cross in the input (after vertex snapping and noding, see `topology`) are
+//! exempt from the crossing guard: they cannot be fixed by keeping points, and new crossings
+//! between them go unnoticed. Not handled: a ring moving entirely across another one without any segment
 //! crossing (e.g. a tiny island left outside a simplified coastline that skirted it).
 
 use crate::geo::layer::signed_area;
@@ -38,35 +40,34 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
     } else {
         0.0
     };
+    // Arcs that already touch or cross in the input (layers that do not share vertices, such
+    // as outlines from another source) cannot be separated by keeping points: exempt them.
+    let preexisting = crossing_arcs(&topo, &topo.arcs, None);
     let mut level = vec![0u8; topo.arcs.len()];
     let mut kept: Vec<Vec<u32>> = topo
         .arcs
         .iter()
         .map(|a| simplify_arc(&topo.coords, a, eps))
         .collect();
+    // Only rings and segments touching arcs that changed in the last round are checked again.
+    let mut dirty = vec![true; topo.arcs.len()];
     loop {
         let mut bad = vec![false; topo.arcs.len()];
         for (ri, refs) in topo.rings.iter().enumerate() {
-            let ring = ring_coords(&topo, &kept, refs);
-            let area = signed_area(&ring);
-            let mut distinct: Vec<(u64, u64)> = ring
-                .iter()
-                .map(|c| (c.x.to_bits(), c.y.to_bits()))
-                .collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let orig = topo.ring_area[ri];
-            if distinct.len() < 3 || area == 0.0 || (area > 0.0) != (orig > 0.0) {
+            if refs.iter().any(|&(a, _)| dirty[a]) && ring_degenerate(&topo, &kept, ri) {
                 for &(a, _) in refs {
                     bad[a] = true;
                 }
             }
         }
-        for (a, b) in crossing_arcs(&topo, &kept) {
+        for (a, b) in crossing_arcs(&topo, &kept, Some(&dirty)) {
+            if preexisting.binary_search(&(a, b)).is_ok() {
+                continue;
+            }
             bad[a] = true;
             bad[b] = true;
         }
-        let mut changed = false;
+        dirty = vec![false; topo.arcs.len()];
         for (a, is_bad) in bad.iter().enumerate() {
             if *is_bad && level[a] < MAX_LEVEL {
                 level[a] += 1;
@@ -79,10 +80,10 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
                         eps / f64::from(1u32 << level[a]),
                     )
                 };
-                changed = true;
+                dirty[a] = true;
             }
         }
-        if !changed {
+        if !dirty.contains(&true) {
             break;
         }
     }
@@ -103,6 +104,19 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
             )
         })
         .collect()
+}
+
+/// Whether ring `ri` has fewer than 3 distinct points, no area, or the wrong winding now.
+fn ring_degenerate(topo: &Topology, kept: &[Vec<u32>], ri: usize) -> bool {
+    let ring = ring_coords(topo, kept, &topo.rings[ri]);
+    let area = signed_area(&ring);
+    let mut distinct: Vec<(u64, u64)> = ring
+        .iter()
+        .map(|c| (c.x.to_bits(), c.y.to_bits()))
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() < 3 || area == 0.0 || (area > 0.0) != (topo.ring_area[ri] > 0.0)
 }
 
 /// Closed coordinate ring traced through the (simplified) arcs.
@@ -213,8 +227,9 @@ fn seg_dist2(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
 type Seg = GeomWithData<Rectangle<[f64; 2]>, (usize, u32, u32)>;
 
 /// Pairs of arcs whose simplified segments cross, overlap or touch other than at a shared vertex
-/// (an arc paired with itself for self-crossings). Sorted and deduplicated.
-fn crossing_arcs(topo: &Topology, kept: &[Vec<u32>]) -> Vec<(usize, usize)> {
+/// (an arc paired with itself for self-crossings), sorted and deduplicated. With `only`, just
+/// the segments of arcs marked there are tested (against all segments).
+fn crossing_arcs(topo: &Topology, kept: &[Vec<u32>], only: Option<&[bool]>) -> Vec<(usize, usize)> {
     let segs: Vec<Seg> = kept
         .iter()
         .enumerate()
@@ -228,14 +243,21 @@ fn crossing_arcs(topo: &Topology, kept: &[Vec<u32>]) -> Vec<(usize, usize)> {
             })
         })
         .collect();
-    let tree = RTree::bulk_load(segs.clone());
+    let selected = |a: usize| only.is_none_or(|m| m.get(a).copied().unwrap_or(false));
+    let queries: Vec<Seg> = segs
+        .iter()
+        .filter(|s| selected(s.data.0))
+        .cloned()
+        .collect();
+    let tree = RTree::bulk_load(segs);
     let mut out = Vec::new();
-    for s in &segs {
+    for s in &queries {
         let (a, u, v) = s.data;
         for t in tree.locate_in_envelope_intersecting(s.geom().envelope()) {
             let (b, x, y) = t.data;
-            // Each unordered pair once; a segment is not compared with itself.
-            if (b, x, y) <= (a, u, v) {
+            // A segment is not compared with itself; between two queried segments each
+            // unordered pair is tested once.
+            if (b, x, y) == (a, u, v) || (selected(b) && (b, x, y) < (a, u, v)) {
                 continue;
             }
             if segments_conflict(topo, (u, v), (x, y)) {
@@ -265,6 +287,7 @@ fn segments_conflict(topo: &Topology, (u, v): (u32, u32), (x, y): (u32, u32)) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use geo::polygon;
@@ -335,6 +358,25 @@ mod tests {
             }
         }
         assert!(signed_area(&out[0].0[0].interiors()[0].0) < 0.0);
+    }
+
+    #[test]
+    fn preexisting_crossings_do_not_block_simplification() {
+        // Two wiggly squares that overlap without sharing vertices.
+        let wiggly = |x0: f64| {
+            let mut pts = vec![];
+            for i in 0..=40 {
+                let t = f64::from(i) / 40.0;
+                pts.push((x0 + t, 0.001 * f64::from(i % 2)));
+            }
+            pts.push((x0 + 1.0, 1.0));
+            pts.push((x0, 1.0));
+            MultiPolygon::new(vec![Polygon::new(pts.into(), vec![])])
+        };
+        let (a, b) = (wiggly(0.0), wiggly(0.5));
+        let out = simplify_shapes(&[&a, &b], 0.01);
+        assert!(vertex_count(&out[0]) < 10, "{:?}", out[0]);
+        assert!(vertex_count(&out[1]) < 10);
     }
 
     #[test]

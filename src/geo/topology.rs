@@ -1,13 +1,17 @@
 //! Geo stage, topology: splits polygon rings into shared arcs (junction to junction) for simplification.
 //!
-//! Vertices are identified by their exact coordinates. A vertex is a junction if it has more than
-//! two distinct neighbours, or if the set of rings using the edge before it differs from the set
-//! using the edge after it on some ring. Every ring is cut at its junctions; an arc used by two
-//! rings (in either direction) is stored once. A ring without junctions becomes one closed arc,
-//! stored starting at its smallest vertex id so identical loops (an enclave and the hole
-//! around it) share it.
+//! Vertices closer than `SNAP_DEG` (~1 mm) are merged (the first coordinate seen wins), and a
+//! vertex lying on another ring's edge is inserted into that edge, so layers from one source that
+//! differ in the last bits or in dropped collinear points still share borders. A vertex is a
+//! junction if it has more than two distinct neighbours, or if the set of rings using the edge
+//! before it differs from the set using the edge after it on some ring. Every ring is cut at its
+//! junctions; an arc used by several rings (in either direction) is stored once. A ring without
+//! junctions becomes one closed arc starting at its smallest vertex id, so identical loops (an
+//! enclave and the hole around it) share it.
 
 use geo::{Coord, MultiPolygon};
+use rstar::primitives::GeomWithData;
+use rstar::{RTree, AABB};
 use std::collections::HashMap;
 
 /// Shared-arc representation of a set of multipolygons.
@@ -27,8 +31,7 @@ pub(crate) struct Topology {
 
 impl Topology {
     pub(crate) fn build(shapes: &[&MultiPolygon<f64>]) -> Topology {
-        let mut ids: HashMap<(u64, u64), u32> = HashMap::new();
-        let mut coords: Vec<Coord<f64>> = Vec::new();
+        let mut table = VertexTable::default();
         let mut ring_vertices: Vec<Vec<u32>> = Vec::new();
         let mut ring_area = Vec::new();
         let mut shape_rings = Vec::with_capacity(shapes.len());
@@ -40,21 +43,7 @@ impl Topology {
                     .chain(poly.interiors())
                     .enumerate()
                 {
-                    let mut vs: Vec<u32> = ring
-                        .0
-                        .iter()
-                        .map(|c| {
-                            let c = Coord {
-                                x: c.x + 0.0,
-                                y: c.y + 0.0,
-                            };
-                            *ids.entry((c.x.to_bits(), c.y.to_bits()))
-                                .or_insert_with(|| {
-                                    coords.push(c);
-                                    (coords.len() - 1) as u32
-                                })
-                        })
-                        .collect();
+                    let mut vs: Vec<u32> = ring.0.iter().map(|c| table.id(*c)).collect();
                     vs.dedup();
                     while vs.len() > 1 && vs.first() == vs.last() {
                         vs.pop();
@@ -69,8 +58,8 @@ impl Topology {
                         continue;
                     }
                     let mut closed: Vec<Coord<f64>> =
-                        vs.iter().map(|&v| coords[v as usize]).collect();
-                    closed.push(coords[vs[0] as usize]);
+                        vs.iter().map(|&v| table.coords[v as usize]).collect();
+                    closed.push(table.coords[vs[0] as usize]);
                     ring_area.push(crate::geo::layer::signed_area(&closed));
                     rings.push(ring_vertices.len());
                     ring_vertices.push(vs);
@@ -82,6 +71,8 @@ impl Topology {
             shape_rings.push(polys);
         }
 
+        let coords = table.coords;
+        node_rings(&coords, &mut ring_vertices);
         let junction = find_junctions(coords.len(), &ring_vertices);
         let mut arcs: Vec<Vec<u32>> = Vec::new();
         let mut arc_ids: HashMap<Vec<u32>, usize> = HashMap::new();
@@ -106,6 +97,93 @@ impl Topology {
             ring_area,
             shapes: shape_rings,
         }
+    }
+}
+
+/// Coordinates closer than this (in degrees, per axis; ~1 mm) are the same vertex, and a vertex
+/// this close to another ring's edge is inserted into that edge. Layers derived from one source
+/// differ like that: in the last bits of a coordinate, or by one dropping collinear vertices
+/// (pak-adm1 vs pak-adm2).
+const SNAP_DEG: f64 = 1e-8;
+
+/// Vertex ids by coordinate, merging coordinates within [`SNAP_DEG`] (first one seen wins).
+#[derive(Default)]
+struct VertexTable {
+    coords: Vec<Coord<f64>>,
+    cells: HashMap<(i64, i64), Vec<u32>>,
+}
+
+impl VertexTable {
+    fn id(&mut self, c: Coord<f64>) -> u32 {
+        let cell = |v: f64| (v / SNAP_DEG).floor() as i64;
+        let (cx, cy) = (cell(c.x), cell(c.y));
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                if let Some(ids) = self.cells.get(&(cx + dx, cy + dy)) {
+                    for &id in ids {
+                        let o = self.coords[id as usize];
+                        if (o.x - c.x).abs() <= SNAP_DEG && (o.y - c.y).abs() <= SNAP_DEG {
+                            return id;
+                        }
+                    }
+                }
+            }
+        }
+        let id = self.coords.len() as u32;
+        // `+ 0.0` turns -0.0 into 0.0.
+        self.coords.push(Coord {
+            x: c.x + 0.0,
+            y: c.y + 0.0,
+        });
+        self.cells.entry((cx, cy)).or_default().push(id);
+        id
+    }
+}
+
+/// Inserts into every ring edge the vertices (of any ring) lying on it within [`SNAP_DEG`], so
+/// that an edge skipping a neighbour's collinear vertices still shares arcs with it.
+fn node_rings(coords: &[Coord<f64>], rings: &mut [Vec<u32>]) {
+    let points: Vec<GeomWithData<[f64; 2], u32>> = coords
+        .iter()
+        .enumerate()
+        .map(|(i, c)| GeomWithData::new([c.x, c.y], i as u32))
+        .collect();
+    let tree = RTree::bulk_load(points);
+    for vs in rings.iter_mut() {
+        let n = vs.len();
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let (a, b) = (vs[i], vs[(i + 1) % n]);
+            out.push(a);
+            let (p, q) = (coords[a as usize], coords[b as usize]);
+            let env = AABB::from_corners(
+                [p.x.min(q.x) - SNAP_DEG, p.y.min(q.y) - SNAP_DEG],
+                [p.x.max(q.x) + SNAP_DEG, p.y.max(q.y) + SNAP_DEG],
+            );
+            let (dx, dy) = (q.x - p.x, q.y - p.y);
+            let len2 = dx * dx + dy * dy;
+            if len2 == 0.0 {
+                continue;
+            }
+            let mut on: Vec<(f64, u32)> = tree
+                .locate_in_envelope(env)
+                .filter(|v| v.data != a && v.data != b)
+                .filter_map(|v| {
+                    let [x, y] = *v.geom();
+                    let t = ((x - p.x) * dx + (y - p.y) * dy) / len2;
+                    let (ex, ey) = (x - p.x - t * dx, y - p.y - t * dy);
+                    (t > 0.0 && t < 1.0 && ex.abs() <= SNAP_DEG && ey.abs() <= SNAP_DEG)
+                        .then_some((t, v.data))
+                })
+                .collect();
+            on.sort_by(|l, r| l.0.total_cmp(&r.0).then(l.1.cmp(&r.1)));
+            out.extend(on.into_iter().map(|(_, v)| v));
+        }
+        out.dedup();
+        while out.len() > 1 && out.first() == out.last() {
+            out.pop();
+        }
+        *vs = out;
     }
 }
 
@@ -181,6 +259,7 @@ fn canonical_loop(vs: &[u32]) -> Vec<u32> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use geo::polygon;

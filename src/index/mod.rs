@@ -18,16 +18,21 @@ pub struct Stats {
     pub killed_max: u64,
     pub injured: u64,
     pub injured_max: u64,
+    /// How many incidents report a killed / injured figure at all.
+    pub killed_reported: u64,
+    pub injured_reported: u64,
 }
 
 impl Stats {
     pub fn add(&mut self, incident: &Incident) {
         self.incidents += 1;
         if let Some(k) = incident.killed {
+            self.killed_reported += 1;
             self.killed += k.min;
             self.killed_max += k.max;
         }
         if let Some(i) = incident.injured {
+            self.injured_reported += 1;
             self.injured += i.min;
             self.injured_max += i.max;
         }

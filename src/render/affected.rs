@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{data, feeds, mapdata, pages, render_pages, OutputFile, Page, Site};
+use super::{data, feeds, mapdata, pages, render_pages, Locators, OutputFile, Page, Site};
 
 /// A page of the site, by what it shows. Indices refer to the site the plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +130,7 @@ pub fn page_path(site: &Site, key: PageKey) -> String {
 pub fn render_keys(
     site: &Site,
     tera: &tera::Tera,
+    locators: &Locators,
     keys: &[PageKey],
 ) -> anyhow::Result<Vec<OutputFile>> {
     let list: Vec<Page> = keys
@@ -144,7 +145,7 @@ pub fn render_keys(
             PageKey::Incident(i) => pages::incident(site, i),
             PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
             PageKey::Actor(a) => pages::actor(site, &site.atlas.actors[a]),
-            PageKey::Region(r) => pages::region(site, r),
+            PageKey::Region(r) => pages::region(site, r, locators),
         })
         .collect();
     render_pages(tera, &list)

@@ -14,7 +14,8 @@ const TOLERANCE_DEG: f64 = 0.01;
 const CONTEXT_TOLERANCE_DEG: f64 = 0.03;
 const DIGITS: u32 = 3;
 
-type Feature = (MultiPolygon<f64>, Vec<(String, Value)>);
+type Properties = Vec<(String, Value)>;
+type Feature = (MultiPolygon<f64>, Properties);
 
 pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     let regions = &site.regions.regions;
@@ -66,7 +67,7 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
         }
     }
     // Context: every layer that is not the home country's, simplified harder.
-    let mut context_src: Vec<(&MultiPolygon<f64>, Vec<(String, Value)>)> = Vec::new();
+    let mut context_src: Vec<(&MultiPolygon<f64>, Properties)> = Vec::new();
     for (li, layer) in site.layers.iter().enumerate() {
         let is_home = layer.spec.country.as_deref() == Some(home.as_str())
             && layer.spec.role != LayerRole::Context;

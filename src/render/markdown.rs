@@ -100,13 +100,15 @@ mod tests {
     #[test]
     fn strips_dangerous_html() {
         let html = to_html(
-            "<script>alert(1)</script><img src=x onerror=alert(1)><a href=\"javascript:alert(1)\">x</a><iframe src=x></iframe>[y](javascript:alert(1))",
+            "<script>alert(1)</script><img src=x onerror=alert(1)><a href=\"javascript:alert(1)\">x</a><iframe src=x></iframe>\n\n[y](javascript:alert(1)) ![z](data:text/html,x)",
             "/",
         );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
         assert!(!html.contains("<iframe"), "{html}");
+        assert!(html.contains(">y</a>"), "the link text stays: {html}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod feeds;
 mod mapdata;
 pub mod markdown;
 mod pages;
+mod svg;
 mod views;
 
 use std::collections::BTreeSet;
@@ -46,15 +47,20 @@ pub struct Page {
 }
 
 pub use affected::{page_path, plan_affected, render_data, render_keys, AffectedPlan, PageKey};
+pub use svg::Locators;
 
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    render_with(site, &load_templates(site.config)?)
+    render_with(site, &load_templates(site.config)?, &Locators::new(site))
 }
 
-/// `render` with templates loaded earlier (`serve` keeps them between builds).
-pub fn render_with(site: &Site, tera: &tera::Tera) -> anyhow::Result<Vec<OutputFile>> {
-    let pages = pages::all(site);
+/// `render` with templates and locator outlines made earlier (`serve` keeps them).
+pub fn render_with(
+    site: &Site,
+    tera: &tera::Tera,
+    locators: &Locators,
+) -> anyhow::Result<Vec<OutputFile>> {
+    let pages = pages::all(site, locators);
     let mut files: Vec<OutputFile> = render_pages(tera, &pages)?;
     files.extend(data::downloads(site)?);
     files.extend(mapdata::layers(site)?);

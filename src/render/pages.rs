@@ -9,7 +9,7 @@ use crate::regions::Level;
 /// How many incidents and briefs the home page lists.
 const HOME_LATEST: usize = 8;
 
-pub fn all(site: &Site) -> Vec<Page> {
+pub fn all(site: &Site, locators: &super::svg::Locators) -> Vec<Page> {
     let mut pages = vec![
         home(site),
         map(site),
@@ -27,7 +27,7 @@ pub fn all(site: &Site) -> Vec<Page> {
     pages.extend(
         (0..site.regions.regions.len())
             .filter(|&r| has_page(site, r))
-            .map(|r| region(site, r)),
+            .map(|r| region(site, r, locators)),
     );
     pages
 }
@@ -102,7 +102,9 @@ fn boundary_attribution(site: &Site) -> String {
 
 fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
     let bbox = match region {
-        Some(r) => site.regions.regions[r].bbox,
+        Some(r) => site.regions.regions[r]
+            .bbox
+            .or_else(|| incidents_bbox(site, r)),
         None => site
             .regions
             .country(&site.regions.home_country)
@@ -113,6 +115,17 @@ fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
         "region": region.map(|r| site.regions.regions[r].id.clone()).unwrap_or_default(),
         "bounds": bbox.map(|b| format!("[[{:.4},{:.4}],[{:.4},{:.4}]]", b[1], b[0], b[3], b[2])).unwrap_or_default(),
     })
+}
+
+/// For regions without an outline (countries the geodata lacks): the box around their
+/// incidents, padded by a degree.
+fn incidents_bbox(site: &Site, r: usize) -> Option<[f64; 4]> {
+    let boxes: Vec<[f64; 4]> = site.index.region_incidents[r]
+        .iter()
+        .filter_map(|&i| site.atlas.incidents[i].position)
+        .map(|(lon, lat)| [lon - 1.0, lat - 1.0, lon + 1.0, lat + 1.0])
+        .collect();
+    crate::regions::union_bbox(&boxes)
 }
 
 pub(super) fn home(site: &Site) -> Page {
@@ -143,6 +156,15 @@ pub(super) fn home(site: &Site) -> Page {
             .collect::<Vec<_>>(),
     );
     p.context.insert("map", &map_element(site, "preview", None));
+    let mut years: std::collections::BTreeMap<i32, crate::index::Stats> =
+        std::collections::BTreeMap::new();
+    for y in &site.index.timeline {
+        years.insert(y.year, y.stats.clone());
+    }
+    p.context.insert(
+        "chart_svg",
+        &super::svg::year_chart("chart-years", "Incidents and killed per year", &years),
+    );
     p.context.insert("actor_count", &site.atlas.actors.len());
     let first_year = site.atlas.incidents.first().map(|i| i.date.year());
     let last_year = site.atlas.incidents.last().map(|i| i.date.year());
@@ -258,7 +280,7 @@ pub(super) fn regions_index(site: &Site) -> Page {
     p
 }
 
-pub(super) fn region(site: &Site, r: usize) -> Page {
+pub(super) fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> Page {
     let reg = &site.regions.regions[r];
     let path = format!("{}index.html", reg.page_path(&site.regions.home_country));
     let title = format!("{} ({})", reg.name, reg.level.label().to_lowercase());
@@ -288,6 +310,7 @@ pub(super) fn region(site: &Site, r: usize) -> Page {
             "level": reg.level.label(),
             "country": reg.country,
             "place": site.regions.place_label(r),
+            "parent": reg.parent.map_or_else(String::new, |p| site.regions.regions[p].name.clone()),
         }),
     );
     p.context.insert("stats", &site.stats_view(stats));
@@ -327,6 +350,12 @@ pub(super) fn region(site: &Site, r: usize) -> Page {
     p.context.insert("note", &note);
     p.context
         .insert("map", &map_element(site, "region", Some(r)));
+    p.context.insert("locator_svg", &locators.svg(site, r));
+    let chart_title = format!("Incidents and killed per year in {}", reg.name);
+    p.context.insert(
+        "chart_svg",
+        &super::svg::year_chart("chart-years", &chart_title, &site.index.region_years[r]),
+    );
     p
 }
 

@@ -198,17 +198,15 @@ impl Site<'_> {
     }
 
     pub fn stats_view(&self, stats: &Stats) -> Value {
-        let range = |min: u64, max: u64| {
-            if min == max {
-                min.to_string()
-            } else {
-                format!("{min}–{max}")
-            }
+        let range = |reported: u64, min: u64, max: u64| match (reported, min == max) {
+            (0, _) => "not reported".to_string(),
+            (_, true) => min.to_string(),
+            (_, false) => format!("{min}–{max}"),
         };
         json!({
             "incidents": stats.incidents,
-            "killed": range(stats.killed, stats.killed_max),
-            "injured": range(stats.injured, stats.injured_max),
+            "killed": range(stats.killed_reported, stats.killed, stats.killed_max),
+            "injured": range(stats.injured_reported, stats.injured, stats.injured_max),
         })
     }
 }

@@ -12,7 +12,7 @@ use crate::content::{self, RawContent};
 use crate::diagnostic::{self, display_path, Diagnostic};
 use crate::index::{self, SiteIndex};
 use crate::regions::RegionTree;
-use crate::render::{self, PageKey, Site};
+use crate::render::{self, Locators, PageKey, Site};
 use crate::validate::{self, LinkMemo};
 use crate::GeoData;
 
@@ -40,6 +40,8 @@ pub struct Incremental {
     /// The region tree the memo links into (aliases applied, countries added by incidents).
     regions: Option<RegionTree>,
     templates: Option<tera::Tera>,
+    /// Simplified outlines for the locator maps (geodata only).
+    locators: Option<Locators>,
     last: Option<Model>,
     /// Output paths of the served site.
     paths: BTreeSet<String>,
@@ -85,6 +87,7 @@ impl Incremental {
             Some(tree) if !self.pending_full => tree,
             _ => {
                 self.memo = LinkMemo::default();
+                self.locators = None;
                 geo.regions.clone()
             }
         };
@@ -105,6 +108,7 @@ impl Incremental {
             index,
         };
         let site = site_of(config, geo, &model);
+        let locators = self.locators.get_or_insert_with(|| Locators::new(&site));
         if diagnostics.iter().any(Diagnostic::is_error) {
             let paths = self.paths.clone();
             diagnostics.extend(validate::check_markdown_links(
@@ -128,7 +132,7 @@ impl Incremental {
             Some(old) if !self.pending_full => {
                 let old_site = site_of(config, geo, old);
                 let plan = render::plan_affected(&old_site, &site, &self.pending);
-                let files = render::render_keys(&site, tera, &plan.first)?;
+                let files = render::render_keys(&site, tera, locators, &plan.first)?;
                 let mut paths = self.paths.clone();
                 for p in &plan.removed {
                     paths.remove(p);
@@ -138,7 +142,7 @@ impl Incremental {
                 (files, plan.removed, false, paths, Some(plan.then))
             }
             _ => {
-                let files = render::render_with(&site, tera)?;
+                let files = render::render_with(&site, tera, locators)?;
                 let paths = render::output_paths(&files);
                 (files, Vec::new(), true, paths, None)
             }
@@ -171,11 +175,13 @@ impl Incremental {
     /// feeds that also show the changed incidents. `None` when nothing is left.
     pub fn finish(&mut self, config: &Config, geo: &GeoData) -> Option<anyhow::Result<Outcome>> {
         let keys = self.deferred.take()?;
-        let (Some(model), Some(tera)) = (&self.last, &self.templates) else {
+        let (Some(model), Some(tera), Some(locators)) =
+            (&self.last, &self.templates, &self.locators)
+        else {
             return None;
         };
         let site = site_of(config, geo, model);
-        let rendered = render::render_keys(&site, tera, &keys).and_then(|mut files| {
+        let rendered = render::render_keys(&site, tera, locators, &keys).and_then(|mut files| {
             files.extend(render::render_data(&site, &self.paths)?);
             Ok(files)
         });
@@ -251,7 +257,7 @@ impl Incremental {
             match content::read_one(root, path) {
                 None => {}
                 Some(Ok(file)) => {
-                    if let Err(d) = state.raw.add(file) {
+                    if let Err(d) = state.raw.insert_file(file) {
                         state.diagnostics.push(d);
                     }
                 }

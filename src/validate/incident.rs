@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Datelike;
 
 use super::vocab::{Attribution, DatePrecision, IncidentType, Target};
-use super::{date_of, is_slug, place, sources, suggest, term_hint, Context};
+use super::{date_of, is_slug, place, placeholder, sources, suggest, term_hint, Context};
 use crate::atlas::{Figure, Incident, Perpetrator};
 use crate::content::{Loaded, RawContent, RawFigure, RawIncident};
 use crate::diagnostic::Diagnostic;
@@ -47,7 +47,9 @@ pub fn check(
         }
     }
     let title = raw.title.get_ref().trim().to_string();
-    if title.is_empty() {
+    if let Some(d) = placeholder(loaded, &raw.title, "title") {
+        diags.push(d);
+    } else if title.is_empty() {
         diags.push(
             loaded
                 .error_on(&raw.title, "empty-field", "`title` is empty")
@@ -99,14 +101,15 @@ pub fn check(
         let year_folder = loaded.source.path.rsplit('/').nth(1).unwrap_or("");
         if year_folder != date.year().to_string() {
             diags.push(
-                Diagnostic::error(
-                    &loaded.source.path,
-                    "wrong-year-folder",
-                    format!(
+                loaded
+                    .error_on(
+                        &raw.date,
+                        "wrong-year-folder",
+                        format!(
                         "the incident is dated {date} but its file is in the folder {year_folder}/"
                     ),
-                )
-                .with_hint(format!("move it to content/incidents/{}/", date.year())),
+                    )
+                    .with_hint(format!("move it to content/incidents/{}/", date.year())),
             );
         }
         if !id.starts_with(&date.format("%Y-%m-%d").to_string()) && is_slug(&id) {
@@ -189,6 +192,13 @@ pub fn check(
 
     // Vocabularies.
     let kind = IncidentType::parse(raw.kind.get_ref()).or_else(|| {
+        if let Some(d) = placeholder(loaded, &raw.kind, "type") {
+            diags.push(d.with_hint(format!(
+                "replace it with one of: {}",
+                IncidentType::terms().collect::<Vec<_>>().join(", ")
+            )));
+            return None;
+        }
         diags.push(
             loaded
                 .error_on(
@@ -240,7 +250,9 @@ pub fn check(
     for p in &raw.perpetrators {
         let p = p.get_ref();
         let actor = p.actor.get_ref();
-        if !actors.contains(actor.as_str()) {
+        if let Some(d) = placeholder(loaded, &p.actor, "actor") {
+            diags.push(d);
+        } else if !actors.contains(actor.as_str()) {
             let hint = match suggest(actor, actors.iter().copied()) {
                 Some(s) => format!("did you mean '{s}'? Actors are the file names under content/actors/"),
                 None => format!("add content/actors/{actor}.toml (sitrep new actor) or use an existing actor slug"),
@@ -266,6 +278,9 @@ pub fn check(
                     )
                     .with_hint(term_hint(p.attribution.get_ref(), Attribution::terms())),
             );
+        }
+        if let Some(d) = p.by.as_ref().and_then(|b| placeholder(loaded, b, "by")) {
+            diags.push(d);
         }
         let by =
             p.by.as_ref()
@@ -297,7 +312,9 @@ pub fn check(
     }
     let sources = sources(loaded, &raw.sources, date, ctx.today, &mut diags);
     let summary = raw.summary.get_ref().trim().to_string();
-    if summary.is_empty() {
+    if let Some(d) = placeholder(loaded, &raw.summary, "summary") {
+        diags.push(d);
+    } else if summary.is_empty() {
         diags.push(
             loaded
                 .error_on(&raw.summary, "empty-field", "`summary` is empty")
@@ -305,6 +322,9 @@ pub fn check(
         );
     }
     diags.extend(super::links::raw_html_warnings(loaded, &raw.summary));
+    if let Some(note) = &raw.casualties_note {
+        diags.extend(placeholder(loaded, note, "casualties_note"));
+    }
     let mut related = Vec::new();
     for r in &raw.related {
         let rid = r.get_ref();

@@ -47,8 +47,11 @@ fn stripped_reason(html: &str, allowed: &BTreeSet<&'static str>) -> Option<Strin
     let mut rest = lower.as_str();
     while let Some(start) = rest.find('<') {
         rest = &rest[start + 1..];
+        if rest.starts_with('/') {
+            // A closing tag: its opening tag is the one reported.
+            continue;
+        }
         let name: String = rest
-            .trim_start_matches('/')
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect();
@@ -155,15 +158,21 @@ fn check_text<T>(
             continue;
         };
         let dest = dest_url.trim();
-        if dest.starts_with('#') || dest.starts_with("mailto:") || dest.contains("://") {
-            continue;
-        }
         let diag = |kind, message: String, hint: &str| {
             Diagnostic::error(&loaded.source.path, kind, message)
                 .at(&loaded.source.text, offset + range.start)
                 .with_snippet(dest.to_string())
                 .with_hint(hint.to_string())
         };
+        match url_scheme(dest) {
+            Some(scheme) if matches!(scheme.as_str(), "http" | "https" | "mailto") => continue,
+            Some(scheme) => {
+                out.push(diag("unsafe-link", format!("link '{dest}' uses the {scheme}: scheme, which is removed when published"), "link only to http(s) pages, mailto: addresses or site pages (/incidents/<id>/)").into_warning());
+                continue;
+            }
+            None if dest.starts_with('#') || dest.starts_with("//") => continue,
+            None => {}
+        }
         let Some(site_path) = dest.strip_prefix('/') else {
             out.push(diag("relative-link", format!("link '{dest}' is relative"), "start internal links with / (e.g. /incidents/<id>/); the build adds the site's base path").into_warning());
             continue;
@@ -174,6 +183,16 @@ fn check_text<T>(
         }
     }
     out
+}
+
+/// The lower-case scheme of an absolute URL (`javascript` in `JavaScript:x`), if it has one.
+fn url_scheme(url: &str) -> Option<String> {
+    let colon = url.find(':')?;
+    let scheme = &url[..colon];
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
 }
 
 /// Whether a site-relative path names an output file or a folder with an index.html.
@@ -208,6 +227,17 @@ mod tests {
         assert!(stripped_reason("<a href=\"javascript:alert(1)\">x</a>", &allowed).is_some());
         assert!(stripped_reason("<iframe src=x>", &allowed).is_some());
         assert!(stripped_reason("<b>bold</b>", &allowed).is_none());
+    }
+
+    #[test]
+    fn schemes() {
+        assert_eq!(
+            url_scheme("JavaScript:alert(1)").as_deref(),
+            Some("javascript")
+        );
+        assert_eq!(url_scheme("https://x.org/a:b").as_deref(), Some("https"));
+        assert_eq!(url_scheme("/incidents/a:b/"), None);
+        assert_eq!(url_scheme("map/"), None);
     }
 
     #[test]

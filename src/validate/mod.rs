@@ -93,6 +93,45 @@ pub fn link_with(
     (atlas, diagnostics)
 }
 
+/// What `sitrep new` writes into fields it cannot fill; `check` rejects it until replaced.
+pub const PLACEHOLDER: &str = "TODO";
+
+/// True for text that still starts with the placeholder.
+pub fn is_placeholder(text: &str) -> bool {
+    text.trim_start().starts_with(PLACEHOLDER)
+}
+
+/// A `placeholder` error when a text field still holds `TODO…`.
+pub fn placeholder<T>(
+    loaded: &Loaded<T>,
+    field: &Spanned<String>,
+    name: &str,
+) -> Option<Diagnostic> {
+    is_placeholder(field.get_ref()).then(|| {
+        // Point at the TODO text itself (inside the quotes, or on the line after `"""`).
+        let span = field.span();
+        let text = &loaded.source.text;
+        let start = (span.start + loaded.offset).min(text.len());
+        let end = (span.end + loaded.offset).min(text.len());
+        let todo = text
+            .get(start..end)
+            .and_then(|s| s.find(PLACEHOLDER))
+            .map_or(span.start, |i| start - loaded.offset + i);
+        let line_end = text[todo + loaded.offset..]
+            .find(['\n', '"', '\''])
+            .map_or(span.end, |i| todo + i);
+        loaded
+            .error_at(
+                todo..line_end,
+                "placeholder",
+                format!("`{name}` still holds the placeholder of `sitrep new`"),
+            )
+            .with_hint(format!(
+                "replace the {PLACEHOLDER} text with the real {name} (CONTRIBUTING.md has an example of every field)"
+            ))
+    })
+}
+
 /// The closest of `candidates` to `word` (case-insensitive), if close enough to be a typo.
 pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let lower = word.to_lowercase();
@@ -112,6 +151,7 @@ pub fn term_hint<'a>(word: &str, terms: impl Iterator<Item = &'a str> + Clone) -
 }
 
 /// A TOML date field as a calendar date, or a diagnostic.
+#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 pub fn date_of<T>(
     loaded: &Loaded<T>,
     field: &Spanned<Datetime>,
@@ -156,7 +196,16 @@ pub fn sources<T>(
     for s in raw {
         let source = s.get_ref();
         let publisher = source.publisher.get_ref().trim();
-        if publisher.is_empty() {
+        let placeholders: Vec<Diagnostic> = [
+            placeholder(loaded, &source.publisher, "publisher"),
+            placeholder(loaded, &source.title, "title"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !placeholders.is_empty() {
+            diagnostics.extend(placeholders);
+        } else if publisher.is_empty() {
             diagnostics.push(
                 loaded
                     .error_on(&source.publisher, "empty-field", "`publisher` is empty")
@@ -203,6 +252,10 @@ pub fn sources<T>(
             None => None,
         };
         let url = match &source.url {
+            Some(u) if is_placeholder(u.get_ref()) => {
+                diagnostics.extend(placeholder(loaded, u, "url"));
+                None
+            }
             Some(u) => match check_url(u.get_ref()) {
                 Ok(()) => Some(u.get_ref().trim().to_string()),
                 Err(why) => {

@@ -2,7 +2,7 @@
 //! suggestions), checks its coordinates, and finds the region that holds it.
 
 use super::vocab::{country_name, GeoPrecision, COUNTRIES};
-use super::{term_hint, Context};
+use super::{placeholder, term_hint, Context};
 use crate::content::{Loaded, RawIncident};
 use crate::diagnostic::Diagnostic;
 use crate::regions::Level;
@@ -112,13 +112,16 @@ pub fn place(
 
     // Named regions.
     let province = raw.province.as_ref().and_then(|p| {
-        if !ctx.regions.has_provinces(&iso) {
-            if !home {
-                return None;
-            }
+        if !ctx.regions.has_provinces(&iso) && !home {
+            // No province layer for this country: the name is kept only as a label.
+            return None;
         }
         let found = ctx.regions.find(&iso, Level::Province, p.get_ref());
-        if found.is_none() {
+        if let Some(d) = placeholder(loaded, p, "province") {
+            diags.push(d.with_hint(
+                "write the province's name, or remove the line (it is derived from the district)",
+            ));
+        } else if found.is_none() {
             let names = ctx.regions.names(&iso, Level::Province);
             diags.push(
                 loaded
@@ -146,7 +149,9 @@ pub fn place(
             return None;
         }
         let found = ctx.regions.find(&iso, Level::District, d.get_ref());
-        if found.is_none() {
+        if let Some(p) = placeholder(loaded, d, "district") {
+            diags.push(p);
+        } else if found.is_none() {
             let names = ctx.regions.names(&iso, Level::District);
             diags.push(
                 loaded

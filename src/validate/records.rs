@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::vocab::ActorKind;
-use super::{date_of, is_slug, sources, suggest, term_hint, Context};
+use super::{date_of, is_placeholder, is_slug, placeholder, sources, suggest, term_hint, Context};
 use crate::atlas::{Actor, Brief, Designation, RegionNote};
-use crate::content::RawContent;
+use crate::content::{FileKind, RawContent};
 use crate::diagnostic::Diagnostic;
 use crate::regions::{Level, RegionTree};
 
@@ -55,7 +55,18 @@ pub fn apply_aliases(raw: &RawContent, regions: &mut RegionTree, diags: &mut Vec
 }
 
 pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
-    let slugs: BTreeSet<&str> = raw.actors.iter().map(|a| a.slug.as_str()).collect();
+    // Files that failed to parse still exist: naming them as parent is not a second error.
+    let slugs: BTreeSet<&str> = raw
+        .actors
+        .iter()
+        .map(|a| a.slug.as_str())
+        .chain(
+            raw.unparsed
+                .iter()
+                .filter(|(kind, _)| *kind == FileKind::Actor)
+                .map(|(_, slug)| slug.as_str()),
+        )
+        .collect();
     let mut out = Vec::new();
     for loaded in &raw.actors {
         let a = &loaded.value;
@@ -71,7 +82,12 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
             );
         }
         let kind = ActorKind::parse(a.kind.get_ref());
-        if kind.is_none() {
+        if let Some(d) = placeholder(loaded, &a.kind, "kind") {
+            diags.push(d.with_hint(format!(
+                "replace it with one of: {}",
+                ActorKind::terms().collect::<Vec<_>>().join(", ")
+            )));
+        } else if kind.is_none() {
             diags.push(
                 loaded
                     .error_on(
@@ -82,7 +98,9 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
                     .with_hint(term_hint(a.kind.get_ref(), ActorKind::terms())),
             );
         }
-        if a.name.get_ref().trim().is_empty() {
+        if let Some(d) = placeholder(loaded, &a.name, "name") {
+            diags.push(d);
+        } else if a.name.get_ref().trim().is_empty() {
             diags.push(
                 loaded
                     .error_on(&a.name, "empty-field", "`name` is empty")
@@ -120,6 +138,7 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
         }
         let sources = sources(loaded, &a.sources, None, chrono::NaiveDate::MAX, diags);
         if let Some(d) = &a.description {
+            diags.extend(placeholder(loaded, d, "description"));
             diags.extend(super::links::raw_html_warnings(loaded, d));
         }
         if diags[before..].iter().any(Diagnostic::is_error) {
@@ -169,7 +188,9 @@ pub fn briefs(
                 .with_hint("use lower-case letters, digits and hyphens"),
             );
         }
-        if b.title.get_ref().trim().is_empty() {
+        if let Some(d) = placeholder(loaded, &b.title, "title") {
+            diags.push(d);
+        } else if b.title.get_ref().trim().is_empty() {
             diags.push(
                 loaded
                     .error_on(&b.title, "empty-field", "`title` is empty")
@@ -187,6 +208,13 @@ pub fn briefs(
                         .with_hint("use the date the brief is published"),
                 );
             }
+        }
+        if let Some(d) = b
+            .summary
+            .as_ref()
+            .and_then(|s| placeholder(loaded, s, "summary"))
+        {
+            diags.push(d);
         }
         let updated = b.updated.as_ref().and_then(|u| {
             date_of(loaded, u, "updated")
@@ -267,6 +295,8 @@ pub fn briefs(
             );
         }
         let sources = sources(loaded, &b.sources, None, ctx.today, diags);
+        let body_start = loaded.source.text.len() - b.body.len();
+        diags.extend(body_placeholders(loaded, &b.body, body_start));
         diags.extend(super::links::raw_html_in_text(
             loaded,
             &b.body,
@@ -283,7 +313,11 @@ pub fn briefs(
             date,
             updated,
             authors: b.authors.clone(),
-            summary: b.summary.trim().to_string(),
+            summary: b
+                .summary
+                .as_ref()
+                .map(|s| s.get_ref().trim().to_string())
+                .unwrap_or_default(),
             regions,
             actors: b.actors.iter().map(|a| a.get_ref().clone()).collect(),
             incidents: b.incidents.iter().map(|a| a.get_ref().clone()).collect(),
@@ -292,6 +326,32 @@ pub fn briefs(
         });
     }
     out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+    out
+}
+
+/// `placeholder` errors for Markdown body lines that still start with `TODO`.
+fn body_placeholders<T>(
+    loaded: &crate::content::Loaded<T>,
+    body: &str,
+    offset: usize,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut pos = offset;
+    for line in body.split_inclusive('\n') {
+        if is_placeholder(line) {
+            let start = pos + (line.len() - line.trim_start().len());
+            out.push(
+                Diagnostic::error(
+                    &loaded.source.path,
+                    "placeholder",
+                    "the body still holds the placeholder of `sitrep new`",
+                )
+                .at_span(&loaded.source.text, start..pos + line.trim_end().len())
+                .with_hint("replace the TODO lines with the text of the brief"),
+            );
+        }
+        pos += line.len();
+    }
     out
 }
 

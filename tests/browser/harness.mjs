@@ -13,7 +13,7 @@
 // site in it (served from the server root, so /sitrep/ is that folder).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, createReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -80,6 +80,7 @@ export function siteRoot() {
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`sitrep build failed with exit code ${result.status}`);
   builtSite = out;
+  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
   return out;
 }
 

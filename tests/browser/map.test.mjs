@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PREFIX, assertNoConsoleErrors, assertNoFailedRequests, assertNoForeignRequests, featuresWithGeometry,
-  newPage, openBrowser, readSiteJson, siteMount, startServer, waitForMap,
+  newPage, openBrowser, readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
 const MAP_DATA = `${PREFIX}data/map/`;
@@ -125,9 +125,21 @@ describe('full map (/map/)', () => {
     assert.equal(labels[0], '0');
     const max = Math.max(...districts.features.map((f) => f.properties.incidents || 0));
     if (max > 0) assert.match(labels[labels.length - 1], new RegExp(`(^|\\D)${max}$`), 'the last class ends at the maximum');
-    // Every district uses one of the legend classes.
-    const classes = await page.$$eval('#map path.district', (els) => [...new Set(els.map((e) => (e.getAttribute('class').match(/district--c(\d)/) || [])[1]))]);
-    for (const c of classes) assert.ok(Number(c) < labels.length, `district class c${c} is in the legend`);
+    // Every district has one of the legend's colour classes, and the classes match the figures.
+    const legend = await page.$$eval('#map .map-legend .legend-swatch', (els) => els.map((e) => {
+      const [, step] = e.className.match(/legend-swatch--c(\d)/) || [];
+      const [lo, hi = lo] = e.parentElement.textContent.trim().split('\u2013').map(Number);
+      return { step, lo, hi };
+    }));
+    const drawn = await page.$$eval('#map path.district', (els) => els.map((e) => ({
+      id: e.getAttribute('data-region'), step: (e.getAttribute('class').match(/district--c(\d)/) || [])[1],
+    })));
+    for (const d of drawn) {
+      const n = districts.features.find((f) => f.properties.id === d.id).properties.incidents || 0;
+      const cls = legend.find((c) => n >= c.lo && n <= c.hi);
+      assert.ok(cls, `${d.id}: ${n} incidents fall in a legend class`);
+      assert.equal(d.step, cls.step, `${d.id}: colour class of ${n} incidents`);
+    }
   });
 
   test('attribution without the Leaflet prefix, and no tile layer', async () => {
@@ -153,6 +165,16 @@ describe('full map (/map/)', () => {
     await page.mouse.move(1, 1);
   });
 
+  test('the map pans with the keyboard', async () => {
+    const transform = () => page.$eval('#map .leaflet-map-pane', (el) => el.style.transform);
+    await page.keyboard.press('Escape');
+    await page.focus('#map');
+    const before = await transform();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((t) => document.querySelector('#map .leaflet-map-pane').style.transform !== t, before, { timeout: 3000 });
+    assert.notEqual(await transform(), before);
+  });
+
   test('clicking a point opens its popup; the link leads to the incident page', async () => {
     const target = await clickablePoint(page, '#map path.incident');
     assert.ok(target, 'an incident marker is reachable by the pointer');
@@ -175,6 +197,10 @@ describe('full map (/map/)', () => {
     const more = popup.getByRole('link', { name: 'Incident page' });
     assert.equal(await more.getAttribute('href'), p.url);
     assert.equal(await page.evaluate(() => window.__xss), undefined);
+    // With the popup open, the map passes axe (contrast, names, roles).
+    await page.mouse.move(1, 1);
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1');
+    assert.deepEqual(await runAxe(page), [], 'axe violations with the popup open');
 
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.request().isNavigationRequest() && r.url() === server.url(p.url)),

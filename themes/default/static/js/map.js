@@ -109,11 +109,13 @@
   /**
    * Classes for the number of incidents per district: class 0 is "0 incidents", the others
    * split the non-zero values at quantiles (at most MAX_CLASSES - 1 classes, no empty or
-   * duplicate class). Returns [{min, max}], contiguous integer ranges.
+   * duplicate class). Returns [{min, max, step}], contiguous integer ranges; `step` (0…4) is
+   * the colour of the class (.district--c<step>, .legend-swatch--c<step>): with fewer than four
+   * non-zero classes the colours are spread over the whole ramp.
    */
   function computeClasses(values) {
     var nonzero = values.filter(function (v) { return v > 0; }).sort(function (a, b) { return a - b; });
-    var classes = [{ min: 0, max: 0 }];
+    var classes = [{ min: 0, max: 0, step: 0 }];
     if (nonzero.length === 0) return classes;
     var distinct = nonzero.filter(function (v, i) { return i === 0 || v !== nonzero[i - 1]; });
     var k = Math.min(MAX_CLASSES - 1, distinct.length);
@@ -123,8 +125,9 @@
       if (uppers.length === 0 || upper > uppers[uppers.length - 1]) uppers.push(upper);
     }
     var lower = 1;
-    uppers.forEach(function (upper) {
-      classes.push({ min: lower, max: upper });
+    var steps = MAX_CLASSES - 1;
+    uppers.forEach(function (upper, i) {
+      classes.push({ min: lower, max: upper, step: Math.round(((i + 1) * steps) / uppers.length) });
       lower = upper + 1;
     });
     return classes;
@@ -208,9 +211,9 @@
 
       box.appendChild(el('p', 'map-legend__title', 'Incidents per district'));
       var list = el('ul', 'map-legend__list');
-      classes.forEach(function (c, i) {
+      classes.forEach(function (c) {
         var item = el('li', 'map-legend__item');
-        var swatch = el('span', 'legend-swatch legend-swatch--c' + i);
+        var swatch = el('span', 'legend-swatch legend-swatch--c' + c.step);
         swatch.setAttribute('aria-hidden', 'true');
         item.appendChild(swatch);
         item.appendChild(el('span', 'map-legend__label', classLabel(c)));
@@ -258,9 +261,11 @@
 
   /* ---------- the map ---------- */
 
-  function draw(container, map, data) {
+  function draw(container, map, data, base) {
     var view = container.getAttribute('data-view') || 'full';
     var regionId = container.getAttribute('data-region') || '';
+    // Context features have no id: a region abroad is recognised by its page URL.
+    var regionUrl = regionId ? base + 'regions/' + regionId + '/' : null;
 
     map.createPane('context').style.zIndex = 350;
     map.createPane('districts').style.zIndex = 400;
@@ -273,8 +278,11 @@
       filter: hasGeometry,
       style: function (feature) {
         var kind = token(feature.properties && feature.properties.kind);
-        var linked = safeUrl(feature.properties && feature.properties.url) ? ' context--link' : '';
-        return { className: 'context context--' + kind + linked, weight: kind === 'country' ? 1.2 : 0.6 };
+        var p = feature.properties || {};
+        var cls = 'context context--' + kind;
+        if (safeUrl(p.url)) cls += ' context--link';
+        if (regionId && (p.id === regionId || p.url === regionUrl)) cls += ' context--current';
+        return { className: cls, weight: kind === 'country' ? 1.2 : 0.6 };
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
@@ -293,7 +301,7 @@
       pane: 'districts',
       style: function (feature) {
         var p = feature.properties || {};
-        var cls = 'district district--c' + classIndex(classes, num(p.incidents));
+        var cls = 'district district--c' + classes[classIndex(classes, num(p.incidents))].step;
         if (regionId && p.id === regionId) cls += ' district--current';
         return { className: cls, weight: 0.6, fillOpacity: 1 };
       },
@@ -353,7 +361,8 @@
     if (view === 'region' && bounds) {
       map.fitBounds(bounds, { padding: [12, 12], animate: false });
     } else if (pakistan && pakistan.isValid()) {
-      map.fitBounds(pakistan, { padding: [8, 8], animate: false });
+      // (more room at the bottom, where the attribution is)
+      map.fitBounds(pakistan, { paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false });
     } else if (bounds) {
       map.fitBounds(bounds, { animate: false });
     } else {
@@ -372,7 +381,8 @@
     var types = TYPE_ORDER.concat(Object.keys(typesSeen).filter(function (t) { return TYPE_ORDER.indexOf(t) < 0; }))
       .filter(function (t) { return typesSeen[t]; })
       .map(function (t) { return { type: t, label: typesSeen[t] }; });
-    var startOpen = container.clientWidth >= 560 && view !== 'preview';
+    // Open the legend where it fits beside the map (the full map on a large screen).
+    var startOpen = view === 'full' && container.clientWidth >= 560 && container.clientHeight >= 520;
     legendControl(classes, types, startOpen).addTo(map);
 
     highlighted.forEach(function (layer) { layer.bringToFront(); });
@@ -421,7 +431,7 @@
     })).then(function (results) {
       var data = {};
       LAYERS.forEach(function (name, i) { data[name] = results[i]; });
-      draw(container, map, data);
+      draw(container, map, data, base);
     }).catch(function (error) {
       showError(container, error);
     });

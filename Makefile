@@ -1,0 +1,42 @@
+# sitrep: two commands on a fresh clone.
+#   make site   installs what it needs, builds the atlas into public/
+#   make test   runs every test: Rust unit and integration tests, then the browser tests
+# Other targets: make check (content check), make serve (local preview), make lint, make bench.
+
+CARGO ?= cargo
+SITREP = target/release/sitrep
+
+.PHONY: site test check serve lint browser-test rust-test bench clean
+
+site: node_modules/.installed
+	$(CARGO) build --release --locked
+	$(SITREP) build
+
+check: node_modules/.installed
+	$(CARGO) run --release --locked -- check
+
+serve: node_modules/.installed
+	$(CARGO) run --release --locked -- serve
+
+test: node_modules/.installed rust-test browser-test
+
+rust-test:
+	$(CARGO) test --locked
+
+browser-test: node_modules/.installed
+	scripts/ensure-chromium.sh
+	$(CARGO) build --release --locked
+	node --test --test-concurrency=1 tests/browser/
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+# npm ci installs Leaflet (served from the site itself) and the browser-test tools, pinned
+# by package-lock.json. No browser download: tests use Debian's chromium.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf target public node_modules

@@ -1,0 +1,288 @@
+//! Integration tests of `sitrep build` on the fixture site: pages, figures, links, base path,
+//! determinism and atomic failure.
+
+mod common;
+
+use common::{fixture_site, read_tree, sitrep, text};
+
+fn build(root: &std::path::Path, out: &std::path::Path, base: &str) -> std::process::Output {
+    sitrep(
+        root,
+        &[
+            "build",
+            "--output",
+            out.to_str().expect("utf8 path"),
+            "--base-url",
+            base,
+        ],
+    )
+}
+
+#[test]
+fn builds_every_page_with_right_figures() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    let result = build(site.path(), &out, "https://example.org/atlas/");
+    assert!(result.status.success(), "{}", text(&result));
+    for page in [
+        "index.html",
+        "map/index.html",
+        "timeline/index.html",
+        "regions/index.html",
+        "regions/northland/index.html",
+        "regions/northland/alpha/index.html",
+        "regions/northland/beta/index.html",
+        "regions/southland/gamma/index.html",
+        "regions/afghanistan/index.html",
+        "incidents/index.html",
+        "incidents/2023-05-10-alpha-market/index.html",
+        "briefs/overview/index.html",
+        "actors/group-a/index.html",
+        "actors/group-a-faction/index.html",
+        "about/index.html",
+        "404.html",
+        "sitemap.xml",
+        "atom.xml",
+        "robots.txt",
+        "data/incidents.csv",
+        "data/incidents.json",
+        "data/incidents.geojson",
+        "data/map/districts.geojson",
+        "data/map/provinces.geojson",
+        "data/map/context.geojson",
+        "data/map/incidents.geojson",
+        "vendor/leaflet/leaflet.js",
+        "static/js/map.js",
+        "static/css/site.css",
+    ] {
+        assert!(out.join(page).is_file(), "missing {page}");
+    }
+    let home = std::fs::read_to_string(out.join("index.html")).expect("home");
+    // 4 incidents; killed 10–12 + 5 + 3 + 20 = 38–40; injured 30.
+    assert!(home.contains(">4<"), "incident count on home");
+    assert!(home.contains("38–40"), "killed range on home");
+    let northland =
+        std::fs::read_to_string(out.join("regions/northland/index.html")).expect("province");
+    assert!(
+        northland.contains("15–17"),
+        "Northland killed: 10–12 (Alpha) + 5 (Beta, via alias)"
+    );
+    assert!(
+        northland.contains("Northland is the northern synthetic province"),
+        "region note shown"
+    );
+    let incident =
+        std::fs::read_to_string(out.join("incidents/2024-03-01-beta-police-post/index.html"))
+            .expect("incident");
+    assert!(
+        incident.contains("March 2024"),
+        "month precision shown as month"
+    );
+    assert!(
+        incident.contains("badge--disputed"),
+        "attribution status shown"
+    );
+    let gamma = std::fs::read_to_string(out.join("incidents/2024-07-04-gamma-clash/index.html"))
+        .expect("gamma");
+    assert!(!gamma.contains("<script>alert"), "raw script stripped");
+    let districts: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("data/map/districts.geojson")).expect("districts"),
+    )
+    .expect("json");
+    let features = districts["features"].as_array().expect("features");
+    assert_eq!(features.len(), 3);
+    let alpha = features
+        .iter()
+        .find(|f| f["properties"]["name"] == "Alpha")
+        .expect("Alpha");
+    assert_eq!(alpha["properties"]["incidents"], 1);
+    assert_eq!(alpha["properties"]["province"], "Northland");
+    let csv = std::fs::read_to_string(out.join("data/incidents.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 5, "header + 4 incidents");
+    let atom = std::fs::read_to_string(out.join("atom.xml")).expect("atom");
+    assert!(atom.contains("https://example.org/atlas/incidents/2024-08-01-abroad/"));
+}
+
+#[test]
+fn every_internal_link_resolves_under_the_base_path() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    let result = build(site.path(), &out, "https://example.org/sub/path/");
+    assert!(result.status.success(), "{}", text(&result));
+    let mut checked = 0;
+    for (path, bytes) in read_tree(&out) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).expect("utf8 html");
+        for link in common::links(&html) {
+            if link.starts_with("https://")
+                || link.starts_with("http://")
+                || link.starts_with('#')
+                || link.starts_with("mailto:")
+            {
+                continue;
+            }
+            let site_path = link
+                .strip_prefix("/sub/path/")
+                .unwrap_or_else(|| panic!("{path}: link {link} does not start with the base path"));
+            let site_path = site_path.split(['#', '?']).next().unwrap_or("");
+            let target = if site_path.is_empty() || site_path.ends_with('/') {
+                out.join(site_path).join("index.html")
+            } else {
+                out.join(site_path)
+            };
+            assert!(target.is_file(), "{path}: link {link} leads nowhere");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} links checked");
+}
+
+#[test]
+fn output_is_byte_identical_across_builds() {
+    let site = fixture_site("minimal");
+    let a = site.path().join("a");
+    let b = site.path().join("b");
+    assert!(build(site.path(), &a, "https://example.org/")
+        .status
+        .success());
+    assert!(build(site.path(), &b, "https://example.org/")
+        .status
+        .success());
+    let (ta, tb) = (read_tree(&a), read_tree(&b));
+    assert_eq!(ta.len(), tb.len());
+    for ((pa, ba), (pb, bb)) in ta.iter().zip(&tb) {
+        assert_eq!(pa, pb);
+        assert!(ba == bb, "{pa} differs between builds");
+    }
+}
+
+#[test]
+fn failed_build_leaves_previous_output_untouched() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out, "https://example.org/")
+        .status
+        .success());
+    let before = read_tree(&out);
+    let incident = site
+        .path()
+        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let broken = std::fs::read_to_string(&incident)
+        .expect("read")
+        .replace("killed = 3", "killed = -3");
+    std::fs::write(&incident, broken).expect("write");
+    let result = build(site.path(), &out, "https://example.org/");
+    assert_eq!(result.status.code(), Some(1), "{}", text(&result));
+    let message = text(&result);
+    assert!(
+        message.contains("content/incidents/2024/2024-07-04-gamma-clash.toml:"),
+        "{message}"
+    );
+    assert!(message.contains("negative-figure"), "{message}");
+    assert_eq!(
+        read_tree(&out),
+        before,
+        "output changed after a failed build"
+    );
+    let siblings: Vec<_> = std::fs::read_dir(site.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        !siblings
+            .iter()
+            .any(|n| n.to_string_lossy().starts_with(".sitrep")),
+        "staging left behind: {siblings:?}"
+    );
+}
+
+#[test]
+fn refuses_to_replace_a_folder_it_did_not_make() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("content");
+    let before = read_tree(&out);
+    let result = build(site.path(), &out, "https://example.org/");
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(text(&result).contains("not made by sitrep"));
+    assert_eq!(read_tree(&out), before);
+}
+
+#[test]
+fn checksum_mismatch_is_an_error() {
+    let site = fixture_site("minimal");
+    let config_path = site.path().join("sitrep.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let config = config.replace(
+        "7bb4d5f5e0739d40beee0c2f7885744ee94f399e9789fde66711e3b3b501c705",
+        &"0".repeat(64),
+    );
+    std::fs::write(&config_path, config).expect("write");
+    let result = build(
+        site.path(),
+        &site.path().join("public"),
+        "https://example.org/",
+    );
+    assert_eq!(result.status.code(), Some(2));
+    let message = text(&result);
+    assert!(
+        message.contains("sha256") || message.contains("checksum"),
+        "{message}"
+    );
+    assert!(!site.path().join("public").exists());
+}
+
+#[test]
+fn the_shipped_atlas_builds_and_checks_clean() {
+    let root = common::repo_root();
+    if !root.join("../shared/geodata").is_dir()
+        && std::env::var_os("SITREP_GEODATA_MIRROR").is_none()
+    {
+        eprintln!("skipped: no geodata mirror (../shared/geodata)");
+        return;
+    }
+    let out = tempfile::tempdir().expect("tmp");
+    let public = out.path().join("public");
+    let result = common::sitrep_today(
+        &root,
+        &[
+            "build",
+            "--output",
+            public.to_str().expect("utf8"),
+            "--base-url",
+            "https://example.org/atlas/",
+        ],
+    );
+    assert!(result.status.success(), "{}", text(&result));
+    let check = common::sitrep_today(&root, &["check", "--deny-warnings"]);
+    assert!(check.status.success(), "{}", text(&check));
+    // Every province and district of the geodata has a page.
+    let districts: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(public.join("data/map/districts.geojson")).expect("districts"),
+    )
+    .expect("json");
+    let features = districts["features"].as_array().expect("features");
+    assert_eq!(features.len(), 126);
+    for f in features {
+        let url = f["properties"]["url"].as_str().expect("url");
+        let rel = url.strip_prefix("/atlas/").expect("base path");
+        assert!(
+            public.join(rel).join("index.html").is_file(),
+            "no page for {url}"
+        );
+        assert!(
+            f["properties"]["province"].is_string(),
+            "district without province: {}",
+            f["properties"]["name"]
+        );
+    }
+    let peshawar =
+        std::fs::read_to_string(public.join("regions/khyber-pakhtunkhwa/peshawar/index.html"))
+            .expect("peshawar");
+    assert!(
+        peshawar.contains("Police Lines") || peshawar.contains("mosque"),
+        "Peshawar page lists its incidents"
+    );
+}

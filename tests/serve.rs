@@ -1,6 +1,9 @@
 //! Integration tests of `sitrep serve`: the real binary on a copy of the fixture site, spoken
 //! to over plain TCP (HTTP requests and the Server-Sent Events stream).
 
+// Helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -74,7 +74,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Port to listen on.
+    /// Port to listen on (0: any free port; the URL is printed on stdout).
     #[arg(long, short, default_value_t = 1111)]
     pub port: u16,
     /// Address to bind; anything but loopback exposes the preview to your network.

@@ -16,6 +16,7 @@ pub mod output;
 pub mod regions;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod validate;
 
 use std::collections::BTreeSet;

@@ -65,77 +65,81 @@ pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
         if entry.file_type().is_dir() {
             continue;
         }
-        let path = entry.path();
-        let shown = display_path(root, path);
-        let rel = path.strip_prefix(&content_dir).unwrap_or(path);
-        let parts: Vec<String> = rel
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        let classified = classify(&parts);
-        let (kind, slug) = match classified {
-            Ok(k) => k,
-            Err(hint) => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        &shown,
-                        "stray-file",
-                        "this file is not part of the content model",
-                    )
-                    .with_hint(hint),
-                );
-                continue;
-            }
-        };
-        if entry.file_type().is_symlink() {
-            diagnostics.push(
-                Diagnostic::error(&shown, "symlink", "content files may not be symbolic links")
-                    .with_hint("replace the link with the file itself"),
-            );
-            continue;
-        }
-        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        if size > MAX_FILE_BYTES {
-            diagnostics.push(
-                Diagnostic::error(
-                    &shown,
-                    "file-too-large",
-                    format!("this file is {size} bytes; the limit is {MAX_FILE_BYTES}"),
-                )
-                .with_hint("split it or shorten it; content files are at most 1 MiB"),
-            );
-            continue;
-        }
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                diagnostics.push(Diagnostic::error(
-                    &shown,
-                    "unreadable",
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        match String::from_utf8(bytes) {
-            Ok(text) => files.push(ContentFile {
-                kind,
-                display_path: shown,
-                slug,
-                text,
-            }),
-            Err(e) => {
-                let offset = e.utf8_error().valid_up_to();
-                let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
-                diagnostics.push(
-                    Diagnostic::error(&shown, "not-utf8", "this file is not valid UTF-8")
-                        .at(&valid, offset)
-                        .with_hint("save the file as UTF-8 in your editor"),
-                );
-            }
+        match read_entry(root, entry.path(), entry.file_type().is_symlink()) {
+            Ok(file) => files.push(file),
+            Err(d) => diagnostics.push(d),
         }
     }
     (files, diagnostics)
+}
+
+/// Reads one file under `<root>/content` (for `serve`, which re-reads only what changed).
+/// `None` when it is not a file any more or is hidden, like the files `discover` skips.
+pub fn read_one(root: &Path, path: &Path) -> Option<Result<ContentFile, Diagnostic>> {
+    let rel = path.strip_prefix(root.join("content")).ok()?;
+    if rel.iter().any(is_hidden) {
+        return None;
+    }
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.is_dir() {
+        return None;
+    }
+    Some(read_entry(root, path, meta.file_type().is_symlink()))
+}
+
+/// Classifies, checks and reads one content file.
+fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile, Diagnostic> {
+    let content_dir = root.join("content");
+    let shown = display_path(root, path);
+    let rel = path.strip_prefix(&content_dir).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let (kind, slug) = classify(&parts).map_err(|hint| {
+        Diagnostic::error(
+            &shown,
+            "stray-file",
+            "this file is not part of the content model",
+        )
+        .with_hint(hint)
+    })?;
+    if is_symlink {
+        return Err(Diagnostic::error(
+            &shown,
+            "symlink",
+            "content files may not be symbolic links",
+        )
+        .with_hint("replace the link with the file itself"));
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            &shown,
+            "file-too-large",
+            format!("this file is {size} bytes; the limit is {MAX_FILE_BYTES}"),
+        )
+        .with_hint("split it or shorten it; content files are at most 1 MiB"));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}")))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(ContentFile {
+            kind,
+            display_path: shown,
+            slug,
+            text,
+        }),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+            Err(
+                Diagnostic::error(&shown, "not-utf8", "this file is not valid UTF-8")
+                    .at(&valid, offset)
+                    .with_hint("save the file as UTF-8 in your editor"),
+            )
+        }
+    }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -143,7 +147,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 /// Decides what a file under content/ is from its path parts, or says where it belongs.
-fn classify(parts: &[String]) -> Result<(FileKind, String), String> {
+pub(super) fn classify(parts: &[String]) -> Result<(FileKind, String), String> {
     let stem_of = |name: &str, ext: &str| name.strip_suffix(ext).map(str::to_string);
     match parts {
         [dir, year, name] if dir == "incidents" => match stem_of(name, ".toml") {

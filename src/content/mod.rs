@@ -9,7 +9,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-pub use discover::{discover, ContentFile, FileKind, MAX_FILE_BYTES};
+pub use discover::{discover, read_one, ContentFile, FileKind, MAX_FILE_BYTES};
 pub use model::*;
 
 /// A content file's text and its path relative to the site root.
@@ -129,6 +129,56 @@ impl RawContent {
             Parsed::Aliases(l) => self.aliases = Some(l),
         }
     }
+}
+
+impl RawContent {
+    /// Parses one file into the content in path order (for `serve`, which re-reads only the
+    /// files that changed). A file that does not parse is recorded as unparsed and its
+    /// diagnostic returned.
+    #[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
+    pub fn insert_file(&mut self, file: ContentFile) -> Result<(), Diagnostic> {
+        let (kind, slug) = (file.kind, file.slug.clone());
+        match parse_file(kind, &file.display_path, &file.slug, file.text) {
+            Ok(Parsed::Incident(l)) => insert_sorted(&mut self.incidents, *l),
+            Ok(Parsed::Actor(l)) => insert_sorted(&mut self.actors, l),
+            Ok(Parsed::Brief(l)) => insert_sorted(&mut self.briefs, l),
+            Ok(Parsed::RegionNote(l)) => insert_sorted(&mut self.region_notes, l),
+            Ok(Parsed::Aliases(l)) => self.aliases = Some(l),
+            Err(d) => {
+                self.unparsed.push((kind, slug));
+                return Err(d);
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the file at `display_path` (e.g. `content/actors/ttp.toml`), parsed or not.
+    pub fn remove(&mut self, display_path: &str) {
+        let keep = |source: &SourceText| source.path != display_path;
+        self.incidents.retain(|l| keep(&l.source));
+        self.actors.retain(|l| keep(&l.source));
+        self.briefs.retain(|l| keep(&l.source));
+        self.region_notes.retain(|l| keep(&l.source));
+        if self.aliases.as_ref().is_some_and(|l| !keep(&l.source)) {
+            self.aliases = None;
+        }
+        let parts: Vec<String> = display_path
+            .split('/')
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        if let Ok(key) = discover::classify(&parts) {
+            self.unparsed.retain(|u| *u != key);
+        }
+    }
+}
+
+/// Inserts keeping the order `discover` walks in (by path components), so results do not
+/// depend on the order files were added in.
+fn insert_sorted<T>(list: &mut Vec<Loaded<T>>, loaded: Loaded<T>) {
+    let key = Path::new(&loaded.source.path);
+    let at = list.partition_point(|l| Path::new(&l.source.path) <= key);
+    list.insert(at, loaded);
 }
 
 /// Reads and parses every content file under `<root>/content`. Problems become diagnostics;

@@ -1,5 +1,7 @@
 //! Publishing files: sitemap.xml, the Atom feed of incidents and briefs, robots.txt.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 
 use super::{OutputFile, Site};
@@ -7,8 +9,9 @@ use super::{OutputFile, Site};
 /// Entries in the Atom feed.
 const FEED_ENTRIES: usize = 50;
 
-pub fn all(site: &Site, rendered: &[OutputFile]) -> Vec<OutputFile> {
-    vec![sitemap(site, rendered), atom(site), robots(site)]
+/// `paths`: every output path of the site (pages are the `index.html` ones).
+pub fn all(site: &Site, paths: &BTreeSet<String>) -> Vec<OutputFile> {
+    vec![sitemap(site, paths), atom(site), robots(site)]
 }
 
 fn xml_escape(s: &str) -> String {
@@ -19,11 +22,11 @@ fn xml_escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-fn sitemap(site: &Site, rendered: &[OutputFile]) -> OutputFile {
+fn sitemap(site: &Site, paths: &BTreeSet<String>) -> OutputFile {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut paths: Vec<&str> = rendered
+    let mut paths: Vec<&str> = paths
         .iter()
-        .map(|f| f.path.as_str())
+        .map(String::as_str)
         .filter(|p| p.ends_with("index.html"))
         .collect();
     paths.sort_unstable();

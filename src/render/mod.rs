@@ -2,6 +2,7 @@
 //! HTML pages through the theme's Tera templates (minified), data downloads, map layers,
 //! feeds and static assets. Nothing here touches the output folder.
 
+mod affected;
 mod assets;
 mod data;
 mod feeds;
@@ -45,12 +46,39 @@ pub struct Page {
     pub context: tera::Context,
 }
 
+pub use affected::{page_path, plan_affected, render_data, render_keys, AffectedPlan, PageKey};
+pub use svg::Locators;
+
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    let tera = load_templates(site.config)?;
-    let locators = svg::Locators::new(site);
-    let pages = pages::all(site, &locators);
-    let mut files: Vec<OutputFile> = pages
+    render_with(site, &load_templates(site.config)?, &Locators::new(site))
+}
+
+/// `render` with templates and locator outlines made earlier (`serve` keeps them).
+pub fn render_with(
+    site: &Site,
+    tera: &tera::Tera,
+    locators: &Locators,
+) -> anyhow::Result<Vec<OutputFile>> {
+    let pages = pages::all(site, locators);
+    let mut files: Vec<OutputFile> = render_pages(tera, &pages)?;
+    files.extend(data::downloads(site)?);
+    files.extend(mapdata::layers(site)?);
+    files.extend(feeds::all(site, &output_paths(&files)));
+    files.extend(assets::copy(site.config)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(dup) = files.windows(2).find(|w| w[0].path == w[1].path) {
+        anyhow::bail!(
+            "two outputs would be written to {}: rename one of the sources",
+            dup[0].path
+        );
+    }
+    Ok(files)
+}
+
+/// Renders and minifies pages in parallel.
+fn render_pages(tera: &tera::Tera, pages: &[Page]) -> anyhow::Result<Vec<OutputFile>> {
+    pages
         .par_iter()
         .map(|page| {
             let html = tera
@@ -64,19 +92,12 @@ pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
                 bytes: minify(&html),
             })
         })
-        .collect::<anyhow::Result<_>>()?;
-    files.extend(data::downloads(site)?);
-    files.extend(mapdata::layers(site)?);
-    files.extend(feeds::all(site, &files));
-    files.extend(assets::copy(site.config)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(dup) = files.windows(2).find(|w| w[0].path == w[1].path) {
-        anyhow::bail!(
-            "two outputs would be written to {}: rename one of the sources",
-            dup[0].path
-        );
-    }
-    Ok(files)
+        .collect()
+}
+
+/// The theme's static files and Leaflet's, under `static/` and `vendor/leaflet/`.
+pub fn static_assets(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
+    assets::copy(config)
 }
 
 /// Site-relative paths of all outputs, for link checking.
@@ -84,7 +105,8 @@ pub fn output_paths(files: &[OutputFile]) -> BTreeSet<String> {
     files.iter().map(|f| f.path.clone()).collect()
 }
 
-fn load_templates(config: &Config) -> anyhow::Result<tera::Tera> {
+/// The theme's templates, parsed.
+pub fn load_templates(config: &Config) -> anyhow::Result<tera::Tera> {
     let dir = config.theme_dir.join("templates");
     let glob = format!("{}/**/*", dir.display());
     let mut tera = tera::Tera::new(&glob)

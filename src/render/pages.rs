@@ -128,7 +128,7 @@ fn incidents_bbox(site: &Site, r: usize) -> Option<[f64; 4]> {
     crate::regions::union_bbox(&boxes)
 }
 
-fn home(site: &Site) -> Page {
+pub(super) fn home(site: &Site) -> Page {
     let mut p = page(
         site,
         "index.html",
@@ -173,7 +173,7 @@ fn home(site: &Site) -> Page {
     p
 }
 
-fn map(site: &Site) -> Page {
+pub(super) fn map(site: &Site) -> Page {
     let mut p = page(
         site,
         "map/index.html",
@@ -208,7 +208,7 @@ fn province_rows(site: &Site) -> Vec<Value> {
         .collect()
 }
 
-fn timeline(site: &Site) -> Page {
+pub(super) fn timeline(site: &Site) -> Page {
     let mut p = page(
         site,
         "timeline/index.html",
@@ -242,7 +242,7 @@ pub fn timeline_view(site: &Site, buckets: &[crate::index::YearBucket]) -> Vec<V
         .collect()
 }
 
-fn regions_index(site: &Site) -> Page {
+pub(super) fn regions_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "regions/index.html",
@@ -280,7 +280,7 @@ fn regions_index(site: &Site) -> Page {
     p
 }
 
-fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> Page {
+pub(super) fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> Page {
     let reg = &site.regions.regions[r];
     let path = format!("{}index.html", reg.page_path(&site.regions.home_country));
     let title = format!("{} ({})", reg.name, reg.level.label().to_lowercase());
@@ -359,7 +359,7 @@ fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> Page {
     p
 }
 
-fn incidents_index(site: &Site) -> Page {
+pub(super) fn incidents_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "incidents/index.html",
@@ -376,7 +376,7 @@ fn incidents_index(site: &Site) -> Page {
     p
 }
 
-fn incident(site: &Site, i: usize) -> Page {
+pub(super) fn incident(site: &Site, i: usize) -> Page {
     let incident = &site.atlas.incidents[i];
     let description = super::markdown::to_text(&incident.summary);
     let description: String = description.chars().take(200).collect();
@@ -413,7 +413,7 @@ fn briefs_index(site: &Site) -> Page {
     p
 }
 
-fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
+pub(super) fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
     let mut p = page(
         site,
         &format!("briefs/{}/index.html", brief.slug),
@@ -445,7 +445,7 @@ fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
     p
 }
 
-fn actors_index(site: &Site) -> Page {
+pub(super) fn actors_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "actors/index.html",
@@ -465,7 +465,7 @@ fn actors_index(site: &Site) -> Page {
     p
 }
 
-fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
+pub(super) fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
     let description = super::markdown::to_text(&actor.description)
         .chars()
         .take(200)

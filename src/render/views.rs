@@ -151,7 +151,8 @@ impl Site<'_> {
             .collect()
     }
 
-    /// Breadcrumb links from the regions index down to the region.
+    /// Breadcrumb links from the regions index down to the region (names and URLs only, so
+    /// a page's breadcrumbs do not change when another page's figures do).
     pub fn lineage(&self, region: usize) -> Vec<Value> {
         let mut lineage = self.regions.lineage(region);
         lineage.reverse();
@@ -161,7 +162,15 @@ impl Site<'_> {
                 let reg = &self.regions.regions[r];
                 !(reg.level == Level::Country && reg.country == self.regions.home_country)
             })
-            .map(|r| self.region_link(r))
+            .map(|r| {
+                let reg = &self.regions.regions[r];
+                json!({
+                    "id": reg.id,
+                    "name": reg.name,
+                    "url": self.region_url(r),
+                    "level": reg.level.label(),
+                })
+            })
             .collect()
     }
 

@@ -3,6 +3,7 @@
 
 mod incident;
 mod links;
+mod memo;
 mod place;
 mod records;
 pub mod vocab;
@@ -20,6 +21,7 @@ use crate::geo::Layer;
 use crate::regions::RegionTree;
 
 pub use links::check_markdown_links;
+pub use memo::LinkMemo;
 
 /// What validation needs besides the content.
 pub struct Context<'a> {
@@ -31,6 +33,16 @@ pub struct Context<'a> {
 /// Checks and links all content. Records with errors are left out of the atlas; the
 /// diagnostics say why.
 pub fn link(raw: &RawContent, ctx: &mut Context) -> (Atlas, Vec<Diagnostic>) {
+    link_with(raw, ctx, None)
+}
+
+/// `link`, reusing the incident checks in `memo` that are still valid (see `LinkMemo`).
+/// `ctx.regions` must be the tree the memo's earlier runs linked into.
+pub fn link_with(
+    raw: &RawContent,
+    ctx: &mut Context,
+    mut memo: Option<&mut LinkMemo>,
+) -> (Atlas, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     records::apply_aliases(raw, ctx.regions, &mut diagnostics);
     let actors = records::actors(raw, &mut diagnostics);
@@ -54,9 +66,15 @@ pub fn link(raw: &RawContent, ctx: &mut Context) -> (Atlas, Vec<Diagnostic>) {
         .enumerate()
         .map(|(i, s)| (s, i))
         .collect();
+    if let Some(memo) = memo.as_deref_mut() {
+        memo.prepare(raw, ctx.today, &actor_slugs, &incident_ids);
+    }
     let mut incidents = Vec::new();
     for loaded in &raw.incidents {
-        let (incident, mut diags) = incident::check(loaded, ctx, &actor_slugs, &incident_ids);
+        let (incident, mut diags) = match memo.as_deref_mut() {
+            Some(memo) => memo.check(loaded, ctx, &actor_slugs, &incident_ids),
+            None => incident::check(loaded, ctx, &actor_slugs, &incident_ids),
+        };
         diagnostics.append(&mut diags);
         if let Some(i) = incident {
             incidents.push(i);

@@ -1,0 +1,302 @@
+//! Serve: incremental builds. Re-reads and re-parses only the content files that changed,
+//! re-checks only the incidents that changed (`validate::LinkMemo`), keeps the templates
+//! parsed, and after incident-only changes re-renders only the outputs that depend on them
+//! (`render::render_affected`). Anything else falls back to a full render.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::atlas::Atlas;
+use crate::config::Config;
+use crate::content::{self, RawContent};
+use crate::diagnostic::{self, display_path, Diagnostic};
+use crate::index::{self, SiteIndex};
+use crate::regions::RegionTree;
+use crate::render::{self, Locators, PageKey, Site};
+use crate::validate::{self, LinkMemo};
+use crate::GeoData;
+
+use super::engine::Outcome;
+use super::watch::Change;
+
+/// The content as on disk, and the diagnostics of reading and parsing it.
+struct ContentState {
+    raw: RawContent,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The linked model of the last good build, what the served outputs were made from.
+struct Model {
+    atlas: Atlas,
+    regions: RegionTree,
+    index: SiteIndex,
+}
+
+/// What is kept from one build to the next.
+#[derive(Default)]
+pub struct Incremental {
+    content: Option<ContentState>,
+    memo: LinkMemo,
+    /// The region tree the memo links into (aliases applied, countries added by incidents).
+    regions: Option<RegionTree>,
+    templates: Option<tera::Tera>,
+    /// Simplified outlines for the locator maps (geodata only).
+    locators: Option<Locators>,
+    last: Option<Model>,
+    /// Output paths of the served site.
+    paths: BTreeSet<String>,
+    /// Incidents changed since the last good build (builds in between may have failed).
+    pending: BTreeSet<String>,
+    /// Something other than incidents changed since the last good build.
+    pending_full: bool,
+    /// Diagnostics of the latest build, good or not.
+    diagnostics: Vec<Diagnostic>,
+    /// Pages of the last good build still to render (see `finish`).
+    deferred: Option<Vec<PageKey>>,
+}
+
+impl Incremental {
+    pub fn build(
+        &mut self,
+        config: &Config,
+        root: &Path,
+        geo: &GeoData,
+        change: &Change,
+    ) -> anyhow::Result<Outcome> {
+        if change.templates || self.templates.is_none() {
+            self.templates = None;
+            self.templates = Some(render::load_templates(config)?);
+        }
+        if change.templates || change.config || change.geodata || self.last.is_none() {
+            self.pending_full = true;
+        }
+        if !change.theme_static.is_empty() {
+            if !self.pending_full && change.content.is_empty() {
+                return self.restyle(config);
+            }
+            self.pending_full = true;
+        }
+        if !self.update_content(config, root, &change.content) {
+            self.pending_full = true;
+        }
+        let Some(state) = &self.content else {
+            anyhow::bail!("content was not loaded");
+        };
+        let raw = &state.raw;
+        let mut regions = match self.regions.take() {
+            Some(tree) if !self.pending_full => tree,
+            _ => {
+                self.memo = LinkMemo::default();
+                self.locators = None;
+                geo.regions.clone()
+            }
+        };
+        let mut ctx = validate::Context {
+            regions: &mut regions,
+            layers: &geo.layers,
+            today: config.today,
+        };
+        let (atlas, link_diagnostics) = validate::link_with(raw, &mut ctx, Some(&mut self.memo));
+        self.regions = Some(regions.clone());
+        self.pending.extend(self.memo.rechecked.iter().cloned());
+        let mut diagnostics = state.diagnostics.clone();
+        diagnostics.extend(link_diagnostics);
+        let index = index::build(&atlas, &regions);
+        let model = Model {
+            atlas,
+            regions,
+            index,
+        };
+        let site = site_of(config, geo, &model);
+        let locators = self.locators.get_or_insert_with(|| Locators::new(&site));
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            let paths = self.paths.clone();
+            diagnostics.extend(validate::check_markdown_links(
+                raw,
+                &with_records(paths, raw),
+            ));
+            return Ok(self.failed(diagnostics));
+        }
+        if let Some(old) = &self.last {
+            let vanished = old
+                .atlas
+                .incidents
+                .iter()
+                .filter(|i| !model.index.by_id.contains_key(&i.id));
+            self.pending.extend(vanished.map(|i| i.id.clone()));
+        }
+        let Some(tera) = &self.templates else {
+            anyhow::bail!("templates were not loaded");
+        };
+        let (files, removed, complete, paths, deferred) = match &self.last {
+            Some(old) if !self.pending_full => {
+                let old_site = site_of(config, geo, old);
+                let plan = render::plan_affected(&old_site, &site, &self.pending);
+                let files = render::render_keys(&site, tera, locators, &plan.first)?;
+                let mut paths = self.paths.clone();
+                for p in &plan.removed {
+                    paths.remove(p);
+                }
+                paths.extend(files.iter().map(|f| f.path.clone()));
+                paths.extend(plan.then.iter().map(|&k| render::page_path(&site, k)));
+                (files, plan.removed, false, paths, Some(plan.then))
+            }
+            _ => {
+                let files = render::render_with(&site, tera, locators)?;
+                let paths = render::output_paths(&files);
+                (files, Vec::new(), true, paths, None)
+            }
+        };
+        diagnostics.extend(validate::check_markdown_links(
+            raw,
+            &with_records(paths.clone(), raw),
+        ));
+        diagnostic::sort(&mut diagnostics);
+        diagnostics.dedup();
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Ok(self.failed(diagnostics));
+        }
+        self.diagnostics = diagnostics.clone();
+        self.paths = paths;
+        self.last = Some(model);
+        self.pending.clear();
+        self.pending_full = false;
+        self.deferred = deferred;
+        Ok(Outcome::Built {
+            files,
+            removed,
+            complete,
+            diagnostics,
+            more: self.deferred.is_some(),
+        })
+    }
+
+    /// Renders what the last build deferred: the lists, indexes, downloads, map data and
+    /// feeds that also show the changed incidents. `None` when nothing is left.
+    pub fn finish(&mut self, config: &Config, geo: &GeoData) -> Option<anyhow::Result<Outcome>> {
+        let keys = self.deferred.take()?;
+        let (Some(model), Some(tera), Some(locators)) =
+            (&self.last, &self.templates, &self.locators)
+        else {
+            return None;
+        };
+        let site = site_of(config, geo, model);
+        let rendered = render::render_keys(&site, tera, locators, &keys).and_then(|mut files| {
+            files.extend(render::render_data(&site, &self.paths)?);
+            Ok(files)
+        });
+        Some(match rendered {
+            Ok(files) => Ok(Outcome::Built {
+                files,
+                removed: Vec::new(),
+                complete: false,
+                diagnostics: self.diagnostics.clone(),
+                more: false,
+            }),
+            Err(e) => {
+                // The served lists are now older than the model: render everything next time.
+                self.pending_full = true;
+                Err(e)
+            }
+        })
+    }
+
+    /// Re-copies the theme's static files (a stylesheet or script changed).
+    fn restyle(&mut self, config: &Config) -> anyhow::Result<Outcome> {
+        let files = render::static_assets(config)?;
+        let fresh: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let removed: Vec<String> = self
+            .paths
+            .iter()
+            .filter(|p| p.starts_with("static/") && !fresh.contains(p.as_str()))
+            .cloned()
+            .collect();
+        for p in &removed {
+            self.paths.remove(p);
+        }
+        self.paths.extend(files.iter().map(|f| f.path.clone()));
+        Ok(Outcome::Built {
+            files,
+            removed,
+            complete: false,
+            diagnostics: self.diagnostics.clone(),
+            more: false,
+        })
+    }
+
+    fn failed(&mut self, mut diagnostics: Vec<Diagnostic>) -> Outcome {
+        diagnostic::sort(&mut diagnostics);
+        diagnostics.dedup();
+        self.diagnostics = diagnostics.clone();
+        Outcome::Failed { diagnostics }
+    }
+
+    /// Brings the content up to date with `changed` paths. Returns false when anything but
+    /// incident files changed (or everything was reloaded), which needs a full render.
+    fn update_content(&mut self, config: &Config, root: &Path, changed: &[PathBuf]) -> bool {
+        let folder_changed = changed
+            .iter()
+            .any(|p| p.is_dir() || (!p.exists() && p.extension().is_none()));
+        let state = match self.content.as_mut() {
+            Some(state) if !folder_changed => state,
+            _ => {
+                // First build, or a folder appeared, vanished or was renamed: read everything.
+                let (raw, diagnostics) = content::load(&config.root);
+                self.content = Some(ContentState { raw, diagnostics });
+                return false;
+            }
+        };
+        let mut incidents_only = true;
+        for path in changed {
+            let shown = display_path(root, path);
+            if !shown.starts_with("content/incidents/") {
+                incidents_only = false;
+            }
+            state.raw.remove(&shown);
+            state.diagnostics.retain(|d| d.file != shown);
+            match content::read_one(root, path) {
+                None => {}
+                Some(Ok(file)) => {
+                    if let Err(d) = state.raw.insert_file(file) {
+                        state.diagnostics.push(d);
+                    }
+                }
+                Some(Err(d)) => state.diagnostics.push(d),
+            }
+        }
+        incidents_only
+    }
+}
+
+fn site_of<'a>(config: &'a Config, geo: &'a GeoData, model: &'a Model) -> Site<'a> {
+    Site {
+        config,
+        atlas: &model.atlas,
+        layers: &geo.layers,
+        regions: &model.regions,
+        index: &model.index,
+    }
+}
+
+/// Output paths plus the pages of every record file, parsed or not, so links into records
+/// left out for their own errors are not reported twice (as `generate` does).
+fn with_records(mut paths: BTreeSet<String>, raw: &RawContent) -> BTreeSet<String> {
+    let page = |section: &str, slug: &str| format!("{section}/{slug}/index.html");
+    paths.extend(raw.incidents.iter().map(|l| page("incidents", &l.slug)));
+    paths.extend(raw.actors.iter().map(|l| page("actors", &l.slug)));
+    paths.extend(raw.briefs.iter().map(|l| page("briefs", &l.slug)));
+    for (kind, slug) in &raw.unparsed {
+        let section = match kind {
+            content::FileKind::Incident => "incidents",
+            content::FileKind::Actor => "actors",
+            content::FileKind::Brief => "briefs",
+            _ => continue,
+        };
+        paths.insert(page(section, slug));
+    }
+    paths
+}
+
+#[cfg(test)]
+#[path = "incremental_tests.rs"]
+mod tests;

@@ -11,13 +11,14 @@ pub mod fetch;
 pub mod layer;
 pub mod locate;
 pub mod output;
+mod quantize;
 pub mod simplify;
 mod topology;
 
 pub use fetch::{fetch_layers, sha256_hex};
 pub use layer::{load_layer, parse_layer, Layer, Shape};
 pub use locate::{assign_parents, PointIndex};
-pub use output::{bounds_of, feature_collection, Properties};
+pub use output::{bounds_of, feature_collection, feature_collections, Properties};
 pub use simplify::{simplify_shapes, vertex_count};
 
 /// One declared boundary layer (a GeoJSON FeatureCollection file with a pinned checksum).

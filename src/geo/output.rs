@@ -1,6 +1,7 @@
 //! Geo stage, output: deterministic, quantised GeoJSON text and bounds for the web layers.
 
 use crate::geo::layer::signed_area;
+use crate::geo::quantize::{self, Precision, MAX_DIGITS};
 use geo::{Coord, MultiPolygon, Rect};
 use serde_json::Value;
 use std::fmt::Write;
@@ -10,14 +11,37 @@ pub type Properties = Vec<(String, Value)>;
 
 /// Deterministic GeoJSON text of a FeatureCollection, one feature per line.
 ///
-/// Coordinates are rounded to `digits` decimals (at most 15); consecutive duplicates created by
-/// rounding are dropped, rings that collapse (fewer than 4 points or no area) are dropped, and
-/// polygons whose exterior collapses are dropped with their holes. One remaining polygon is
-/// written as a `Polygon`, several as a `MultiPolygon`, none as `"geometry":null`. Properties are
-/// written in the given order.
+/// Coordinates are rounded to `digits` decimals (at most 12), a vertex keeping more where
+/// rounding would otherwise make rings cross, touch or collapse (see `quantize`). Consecutive
+/// duplicates created by rounding are dropped; rings that are degenerate even unrounded are
+/// dropped, and polygons whose exterior is, with their holes. One remaining polygon is
+/// written as a `Polygon`, several as a `MultiPolygon`, none as `"geometry":null`. Properties
+/// are written in the given order.
 pub fn feature_collection(features: &[(MultiPolygon<f64>, Properties)], digits: u32) -> String {
-    let digits = digits.min(15);
-    let scale = 10f64.powi(digits as i32);
+    feature_collections(&[features], digits)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Several FeatureCollections (as [`feature_collection`]) whose rounding is planned together,
+/// so that borders shared between the layers (districts and the provinces they make up) are
+/// written identically in every file.
+pub fn feature_collections(
+    layers: &[&[(MultiPolygon<f64>, Properties)]],
+    digits: u32,
+) -> Vec<String> {
+    let shapes: Vec<Vec<&MultiPolygon<f64>>> = layers
+        .iter()
+        .map(|features| features.iter().map(|(g, _)| g).collect())
+        .collect();
+    let precision = quantize::plan(&shapes, digits);
+    layers
+        .iter()
+        .map(|features| write_collection(features, &precision))
+        .collect()
+}
+
+fn write_collection(features: &[(MultiPolygon<f64>, Properties)], precision: &Precision) -> String {
     let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[");
     for (i, (geom, props)) in features.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
@@ -31,12 +55,12 @@ pub fn feature_collection(features: &[(MultiPolygon<f64>, Properties)], digits: 
             out.push_str(&value.to_string());
         }
         out.push_str("},\"geometry\":");
-        let polys = quantise(geom, scale);
+        let polys = quantise(geom, precision);
         match polys.len() {
             0 => out.push_str("null"),
             1 => {
                 out.push_str("{\"type\":\"Polygon\",\"coordinates\":");
-                write_polygon(&mut out, &polys[0], digits);
+                write_polygon(&mut out, &polys[0]);
                 out.push('}');
             }
             _ => {
@@ -45,7 +69,7 @@ pub fn feature_collection(features: &[(MultiPolygon<f64>, Properties)], digits: 
                     if k > 0 {
                         out.push(',');
                     }
-                    write_polygon(&mut out, p, digits);
+                    write_polygon(&mut out, p);
                 }
                 out.push_str("]}");
             }
@@ -59,8 +83,8 @@ pub fn feature_collection(features: &[(MultiPolygon<f64>, Properties)], digits: 
 /// Polygons as lists of rings (exterior first) of integer-grid coordinates.
 type QPolygon = Vec<Vec<(i64, i64)>>;
 
-fn quantise(mp: &MultiPolygon<f64>, scale: f64) -> Vec<QPolygon> {
-    let q = |c: &Coord<f64>| ((c.x * scale).round() as i64, (c.y * scale).round() as i64);
+fn quantise(mp: &MultiPolygon<f64>, precision: &Precision) -> Vec<QPolygon> {
+    let q = |c: &Coord<f64>| precision.quantise(*c);
     let mut polys = Vec::new();
     for p in &mp.0 {
         let mut rings: QPolygon = Vec::new();
@@ -102,7 +126,7 @@ fn quantise(mp: &MultiPolygon<f64>, scale: f64) -> Vec<QPolygon> {
     polys
 }
 
-fn write_polygon(out: &mut String, rings: &QPolygon, digits: u32) {
+fn write_polygon(out: &mut String, rings: &QPolygon) {
     out.push('[');
     for (ri, ring) in rings.iter().enumerate() {
         if ri > 0 {
@@ -114,9 +138,9 @@ fn write_polygon(out: &mut String, rings: &QPolygon, digits: u32) {
                 out.push(',');
             }
             out.push('[');
-            write_fixed(out, x, digits);
+            write_fixed(out, x, MAX_DIGITS);
             out.push(',');
-            write_fixed(out, y, digits);
+            write_fixed(out, y, MAX_DIGITS);
             out.push(']');
         }
         out.push(']');
@@ -175,9 +199,9 @@ mod tests {
             (x: 0.0, y: 0.0), (x: 1.00004, y: 0.0), (x: 1.0, y: 1.0), (x: -0.00001, y: 1.0)
         ]]);
         let b = MultiPolygon::new(vec![
-            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)],
+            polygon![(x: 2.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 1.0)],
             polygon![(x: 5.0, y: 5.0), (x: 6.0, y: 5.0), (x: 6.0, y: 6.25)],
-            // Collapses at 3 digits: dropped.
+            // Would collapse at 3 digits: keeps a fourth.
             polygon![(x: 9.0, y: 9.0), (x: 9.0001, y: 9.0), (x: 9.0001, y: 9.0001)],
         ]);
         let props = vec![
@@ -189,18 +213,33 @@ mod tests {
             {\"type\":\"Feature\",\"properties\":{\"name\":\"Z \\\"q\\\"\",\"a\":1},\"geometry\":\
             {\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},\n\
             {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"MultiPolygon\",\
-            \"coordinates\":[[[[0,0],[1,0],[1,1],[0,0]]],[[[5,5],[6,5],[6,6.25],[5,5]]]]}}\n]}\n";
+            \"coordinates\":[[[[2,0],[3,0],[3,1],[2,0]]],[[[5,5],[6,5],[6,6.25],[5,5]]],\
+            [[[9,9],[9.0001,9],[9.0001,9.0001],[9,9]]]]}}\n]}\n";
         assert_eq!(text, expected);
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["features"].as_array().unwrap().len(), 2);
     }
 
     #[test]
-    fn collapsed_feature_has_null_geometry() {
-        let tiny = MultiPolygon::new(vec![polygon![
-            (x: 0.0, y: 0.0), (x: 0.0001, y: 0.0), (x: 0.0001, y: 0.0001)
+    fn layers_written_together_round_shared_vertices_alike() {
+        // District A's vertex 0.0004° west of district C's edge must keep 4 decimals; province P
+        // uses the same vertex and must write it the same way, although P alone would not.
+        let a = MultiPolygon::new(vec![polygon![
+            (x: 0.0, y: 0.0), (x: 0.9996, y: 0.5), (x: 0.0, y: 1.0)
         ]]);
-        let text = feature_collection(&[(tiny, vec![])], 2);
+        let c = MultiPolygon::new(vec![polygon![
+            (x: 1.0, y: 0.6), (x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0)
+        ]]);
+        let p = a.clone();
+        let texts = feature_collections(&[&[(a, vec![]), (c, vec![])], &[(p.clone(), vec![])]], 3);
+        assert!(texts[0].contains("[0.9996,0.5]"), "{}", texts[0]);
+        assert!(texts[1].contains("[0.9996,0.5]"), "{}", texts[1]);
+        assert!(feature_collection(&[(p, vec![])], 3).contains("[1,0.5]"));
+    }
+
+    #[test]
+    fn empty_feature_has_null_geometry() {
+        let text = feature_collection(&[(MultiPolygon::new(vec![]), vec![])], 2);
         assert!(text.contains("\"geometry\":null"), "{text}");
     }
 

@@ -6,11 +6,14 @@ use serde_json::{json, Value};
 
 use super::data::round;
 use super::{OutputFile, Site};
-use crate::geo::{feature_collection, simplify_shapes, LayerRole};
+use crate::geo::{feature_collection, feature_collections, simplify_shapes, LayerRole};
 use crate::regions::Level;
 
-/// Simplification tolerance in degrees (about 1 km) and output precision in decimals.
-const TOLERANCE_DEG: f64 = 0.01;
+/// Simplification tolerance in degrees (about 500 m: under a pixel up to Leaflet zoom 8, i.e.
+/// at country and province views) and output precision in decimals
+/// (0.001°, about 100 m; more where rounding would break the topology). Measured with
+/// `cargo run --release --example geo_bench`; see docs/geo.md.
+const TOLERANCE_DEG: f64 = 0.005;
 const CONTEXT_TOLERANCE_DEG: f64 = 0.03;
 const DIGITS: u32 = 3;
 
@@ -100,14 +103,16 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
         .zip(context_src.into_iter().map(|(_, p)| p))
         .collect();
 
+    // Rounded together, so shared vertices are written alike in both files.
+    let mut home_layers = feature_collections(&[&districts, &provinces], DIGITS).into_iter();
     Ok(vec![
         OutputFile {
             path: "data/map/districts.geojson".into(),
-            bytes: feature_collection(&districts, DIGITS).into_bytes(),
+            bytes: home_layers.next().unwrap_or_default().into_bytes(),
         },
         OutputFile {
             path: "data/map/provinces.geojson".into(),
-            bytes: feature_collection(&provinces, DIGITS).into_bytes(),
+            bytes: home_layers.next().unwrap_or_default().into_bytes(),
         },
         OutputFile {
             path: "data/map/context.geojson".into(),

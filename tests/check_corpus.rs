@@ -206,6 +206,17 @@ fn run_case(case: &Path) -> Result<(), String> {
         if strict != 1 {
             problems.push(format!("check --deny-warnings exited {strict}, expected 1"));
         }
+        // Quiet still shows the warnings that make a strict check fail.
+        let quiet = run_sitrep(&site, &["--quiet", "check", "--deny-warnings"]);
+        let shown = String::from_utf8_lossy(&quiet.stderr);
+        for e in &expect.diagnostics {
+            let position = format!("{}:{}:{}: warning[{}]", e.file, e.line, e.column, e.kind);
+            if !shown.contains(&position) {
+                problems.push(format!(
+                    "quiet strict check does not show {position}: {shown}"
+                ));
+            }
+        }
     }
 
     // build: an erroneous case exits 1 and leaves the previous output untouched.

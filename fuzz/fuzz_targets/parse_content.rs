@@ -14,17 +14,26 @@ use sitrep::GeoData;
 fn geo() -> &'static GeoData {
     static GEO: OnceLock<GeoData> = OnceLock::new();
     GEO.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/minimal");
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/minimal");
         let config = Config::load(&root, &Overrides::default()).expect("fixture config");
         sitrep::load_geodata(&config).expect("fixture geodata")
     })
 }
 
 const KINDS: [(FileKind, &str, &str); 5] = [
-    (FileKind::Incident, "content/incidents/2024/2024-01-01-x.toml", "2024-01-01-x"),
+    (
+        FileKind::Incident,
+        "content/incidents/2024/2024-01-01-x.toml",
+        "2024-01-01-x",
+    ),
     (FileKind::Actor, "content/actors/x.toml", "x"),
     (FileKind::Brief, "content/briefs/x.md", "x"),
-    (FileKind::RegionNote, "content/regions/northland.md", "northland"),
+    (
+        FileKind::RegionNote,
+        "content/regions/northland.md",
+        "northland",
+    ),
     (FileKind::Aliases, "content/regions/aliases.toml", "aliases"),
 ];
 

@@ -22,16 +22,17 @@ pub fn run(root: &Path, args: &CheckArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     ui.clear_progress();
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
+    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     match args.format {
         Format::Human => {
-            if !ui.quiet || errors > 0 {
+            // Quiet still shows whatever makes the check fail.
+            if !ui.quiet || failed {
                 eprint!("{}", diagnostic::render_human(&diagnostics, ui.colour));
             }
         }
         Format::Json => println!("{}", diagnostic::render_json(&diagnostics)),
         Format::Github => print!("{}", diagnostic::render_github(&diagnostics)),
     }
-    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
     let summary = format!(
         "{errors} error{}, {warnings} warning{} in {:.2} s",
         plural(errors),

@@ -432,7 +432,8 @@ mod tests {
 
     #[test]
     fn self_intersecting_ring_is_kept_with_a_diagnostic_naming_file_and_feature() {
-        let bow_tie = r#"{"type":"Polygon","coordinates":[[[0,0],[2,2],[2,0],[0,2],[0,0]]]}"#;
+        let bow_tie =
+            r#"{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[2,-1],[0,0]]]}"#;
         let square = r#"{"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]}"#;
         let text = fc(&[feat("Ok", square), feat("Bow", bow_tie)]);
         let (layer, w) = parse_layer(&spec(), &text, "bad.geojson").unwrap();

@@ -32,6 +32,11 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
+# Geo benchmarks on the real layers (../shared/geodata): simplification, rounding, lookups.
+# scripts/compare-mapshaper.sh compares with mapshaper (installs it into a temp folder).
+bench:
+	$(CARGO) run --release --locked --example geo_bench
+
 # npm ci installs Leaflet (served from the site itself) and the browser-test tools, pinned
 # by package-lock.json. No browser download: tests use Debian's chromium.
 node_modules/.installed: package.json package-lock.json

@@ -109,6 +109,17 @@ fn main() -> anyhow::Result<()> {
             .count();
         Ok(())
     })?;
+    let inside: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(x, y)| index.locate(&districts.shapes, *x, *y).is_some())
+        .collect();
+    let (inside_time, _) = median_of(runs, || {
+        Ok(inside
+            .iter()
+            .filter_map(|(x, y)| index.locate(&districts.shapes, *x, *y))
+            .count())
+    })?;
     println!(
         "\npoint in district (R-tree of polygon boxes, exact test on full-resolution outlines):"
     );
@@ -118,6 +129,12 @@ fn main() -> anyhow::Result<()> {
         ms(lookup_time),
         LOOKUPS as f64 / lookup_time.as_secs_f64(),
         100.0 * hits as f64 / LOOKUPS as f64
+    );
+    println!(
+        "  the {} of them inside a district: {} → {:.0} lookups/s",
+        inside.len(),
+        ms(inside_time),
+        inside.len() as f64 / inside_time.as_secs_f64()
     );
     Ok(())
 }
@@ -163,7 +180,12 @@ fn median_of<T>(
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        format!("{:.0} µs", ms * 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 fn kb(bytes: usize) -> String {

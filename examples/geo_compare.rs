@@ -13,9 +13,10 @@
 //! whose common border kept fewer than two vertices counts as differing too).
 
 use flate2::{write::GzEncoder, Compression};
-use geo::{Area, Coord, LineString, MultiPolygon, Polygon, Validation};
-use rstar::primitives::GeomWithData;
-use rstar::RTree;
+use geo::line_intersection::{line_intersection, LineIntersection};
+use geo::{Area, Coord, Line, LineString, MultiPolygon, Polygon, Validation};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, RTreeObject};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -45,10 +46,11 @@ fn main() -> anyhow::Result<()> {
             .collect(),
     );
     println!(
-        "| layer | features | vertices | raw | gzip | area error mean / max | invalid | pairs differing (of {}) |",
+        "| layer | features | vertices (kept) | raw | gzip | area error mean / max | invalid features | crossing segment pairs | neighbour pairs differing (of {}) |",
         borders.len()
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let input_vertices: usize = input.values().map(vertices).sum();
     for spec in files {
         let (label, file) = spec
             .split_once('=')
@@ -93,15 +95,17 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        let n: usize = layer.values().map(vertices).sum();
         let mean = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
         let max = errors.iter().copied().fold(0.0, f64::max);
         println!(
-            "| {label} | {} of {} | {} | {:.1} KB | {:.1} KB | {mean:.3}% / {max:.2}% | {invalid} | {differing} |",
+            "| {label} | {} of {} | {n} ({:.1}%) | {:.1} KB | {:.1} KB | {mean:.3}% / {max:.2}% | {invalid} | {} | {differing} |",
             layer.len(),
             input.len(),
-            layer.values().map(vertices).sum::<usize>(),
+            100.0 * n as f64 / input_vertices as f64,
             bytes.len() as f64 / 1000.0,
             gzip_len(&bytes)? as f64 / 1000.0,
+            crossings(&layer),
         );
     }
     Ok(())
@@ -201,6 +205,58 @@ fn shared_borders(
         }
     }
     out
+}
+
+type Seg = GeomWithData<Rectangle<[f64; 2]>, (Key, Key)>;
+
+/// Pairs of distinct segments (of any features) that cross, overlap, or touch other than at
+/// a common end: where outlines overlap or leave slivers, or a ring touches itself.
+fn crossings(layer: &BTreeMap<String, MultiPolygon<f64>>) -> usize {
+    let mut unique: BTreeSet<(Key, Key)> = BTreeSet::new();
+    for g in layer.values() {
+        for p in &g.0 {
+            for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+                for w in r.0.windows(2) {
+                    let (a, b) = (key(&w[0]), key(&w[1]));
+                    if a != b {
+                        unique.insert((a.min(b), a.max(b)));
+                    }
+                }
+            }
+        }
+    }
+    let pt = |k: Key| Coord {
+        x: f64::from_bits(k.0),
+        y: f64::from_bits(k.1),
+    };
+    let segs: Vec<Seg> = unique
+        .iter()
+        .map(|&(a, b)| {
+            let (p, q) = (pt(a), pt(b));
+            GeomWithData::new(Rectangle::from_corners([p.x, p.y], [q.x, q.y]), (a, b))
+        })
+        .collect();
+    let tree = RTree::bulk_load(segs.clone());
+    let mut count = 0;
+    for s in &segs {
+        let (a, b) = s.data;
+        for t in tree.locate_in_envelope_intersecting(s.geom().envelope()) {
+            let (c, d) = t.data;
+            if (c, d) <= (a, b) {
+                continue;
+            }
+            let shared = [a, b].iter().filter(|v| **v == c || **v == d).count();
+            let bad = match line_intersection(Line::new(pt(a), pt(b)), Line::new(pt(c), pt(d))) {
+                None => false,
+                Some(LineIntersection::SinglePoint { .. }) => shared == 0,
+                Some(LineIntersection::Collinear { intersection }) => {
+                    shared == 0 || intersection.start != intersection.end
+                }
+            };
+            count += usize::from(bad);
+        }
+    }
+    count
 }
 
 fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {

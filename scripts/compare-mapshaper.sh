@@ -5,7 +5,8 @@
 #
 #   scripts/compare-mapshaper.sh            (needs node/npm, a registry, ../shared/geodata)
 #
-# mapshaper is installed with npm into a temporary folder (pinned below), not into the repo.
+# mapshaper is installed with npm into a temporary folder (version pinned below), not into
+# the repository.
 # For each mapshaper variant the `percentage` is bisected until its output has as many
 # vertices as ours (±0.5 %), all written with 3 decimals like the served layer.
 set -euo pipefail
@@ -26,16 +27,20 @@ COMPARE=target/release/examples/geo_compare
 OURS=$($COMPARE --count "$WORK/ours.geojson")
 echo "ours: $OURS vertices after rounding"
 
-echo "installing mapshaper $MAPSHAPER_VERSION into a temporary folder…"
-npm install --prefix "$WORK/npm" --no-save --no-audit --no-fund --loglevel=error \
-  "mapshaper@$MAPSHAPER_VERSION" >/dev/null
-MAPSHAPER="$WORK/npm/node_modules/.bin/mapshaper"
+# MAPSHAPER_PREFIX=DIR keeps the npm install in DIR between runs (default: the temp folder).
+PREFIX=${MAPSHAPER_PREFIX:-$WORK/npm}
+MAPSHAPER="$PREFIX/node_modules/.bin/mapshaper"
+if [ "$("$MAPSHAPER" -v 2>/dev/null)" != "$MAPSHAPER_VERSION" ]; then
+  echo "installing mapshaper $MAPSHAPER_VERSION into $PREFIX…"
+  npm install --prefix "$PREFIX" --no-save --no-audit --no-fund --loglevel=error \
+    "mapshaper@$MAPSHAPER_VERSION" >/dev/null
+fi
 echo "mapshaper $("$MAPSHAPER" -v)"
 
 # run_mapshaper OUT PERCENT IMPORT_OPTS SIMPLIFY_OPTS
 run_mapshaper() {
   # shellcheck disable=SC2086
-  "$MAPSHAPER" -i "$INPUT" $3 -simplify $4 "percentage=$2%" keep-shapes \
+  "$MAPSHAPER" -i "$INPUT" $3 -filter-fields shapeName -simplify $4 "percentage=$2%" keep-shapes \
     -o "$1" format=geojson precision=0.$(printf '%0*d' "$DIGITS" 1) -quiet 2>/dev/null
 }
 

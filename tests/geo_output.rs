@@ -50,7 +50,7 @@ fn built_map_layers_and_locators_are_sound_and_small() {
             "--output",
             public.to_str().unwrap(),
             "--base-url",
-            "/",
+            "https://example.org/atlas/",
         ],
     );
     assert!(result.status.success(), "{}", common::text(&result));
@@ -286,9 +286,8 @@ fn features_by_shape_name(text: &str) -> BTreeMap<String, MultiPolygon<f64>> {
 fn check_locators<'a>(public: &Path, regions: impl Iterator<Item = &'a Feature>) {
     let mut largest = (0, String::new());
     for f in regions {
-        let page = public
-            .join(f.url.trim_start_matches('/'))
-            .join("index.html");
+        let rel = f.url.strip_prefix("/atlas/").unwrap();
+        let page = public.join(rel).join("index.html");
         let html = std::fs::read_to_string(&page).unwrap();
         let start = html
             .match_indices("<svg")

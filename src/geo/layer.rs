@@ -1,7 +1,9 @@
 //! Geo stage, loading: parses and normalises a GeoJSON FeatureCollection into named shapes.
 
 use crate::geo::{GeoError, LayerSpec};
-use geo::{Area, BoundingRect, Centroid, Coord, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{
+    Area, BoundingRect, Centroid, Coord, LineString, MultiPolygon, Point, Polygon, Rect, Validation,
+};
 use serde_json::Value;
 use std::path::Path;
 
@@ -240,6 +242,13 @@ fn parse_feature(
         ));
     }
     let geometry = MultiPolygon::new(polygons);
+    // Self-intersections and overlapping parts have no unambiguous repair: say where they are.
+    if let Err(problem) = geometry.check_validation() {
+        warnings.push(format!(
+            "{origin}: feature #{idx} '{name}': invalid geometry: {problem}; point lookups and \
+             simplification near it may be wrong (fix the source, e.g. `mapshaper -clean`)"
+        ));
+    }
     let bbox = geometry.bounding_rect().ok_or_else(|| {
         err(
             format!("'{name}' has an empty geometry"),
@@ -419,6 +428,22 @@ mod tests {
         );
         // Label lies in the largest polygon.
         assert!(s.label.x() > 5.0 && s.label.y() > 5.0);
+    }
+
+    #[test]
+    fn self_intersecting_ring_is_kept_with_a_diagnostic_naming_file_and_feature() {
+        let bow_tie =
+            r#"{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[2,-1],[0,0]]]}"#;
+        let square = r#"{"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]}"#;
+        let text = fc(&[feat("Ok", square), feat("Bow", bow_tie)]);
+        let (layer, w) = parse_layer(&spec(), &text, "bad.geojson").unwrap();
+        assert_eq!(layer.shapes.len(), 2);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("bad.geojson: feature #1 'Bow': invalid geometry")
+                && w[0].contains("self-intersection"),
+            "{w:?}"
+        );
     }
 
     #[test]

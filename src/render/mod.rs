@@ -5,6 +5,7 @@
 mod assets;
 mod data;
 mod feeds;
+mod filters;
 mod mapdata;
 pub mod markdown;
 mod pages;

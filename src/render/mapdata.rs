@@ -144,6 +144,8 @@ fn incident_points(site: &Site) -> Value {
                     "url": card["url"],
                     "date": incident.date.to_string(),
                     "date_label": card["date_label"],
+                    "date_last": card["date_last"],
+                    "date_precision": card["date_precision"],
                     "year": chrono::Datelike::year(&incident.date),
                     "type": incident.kind.term(),
                     "type_label": incident.kind.label(),

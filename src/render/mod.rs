@@ -6,6 +6,7 @@ mod affected;
 mod assets;
 mod data;
 mod feeds;
+mod filters;
 mod mapdata;
 pub mod markdown;
 mod pages;

@@ -184,6 +184,7 @@ pub(super) fn map(site: &Site) -> Page {
     );
     p.context.insert("map", &map_element(site, "full", None));
     p.context.insert("provinces", &province_rows(site));
+    p.context.insert("filters", &super::filters::choices(site));
     p
 }
 
@@ -219,6 +220,7 @@ pub(super) fn timeline(site: &Site) -> Page {
     );
     p.context
         .insert("years", &timeline_view(site, &site.index.timeline));
+    p.context.insert("filters", &super::filters::choices(site));
     p
 }
 

@@ -78,13 +78,17 @@ impl Site<'_> {
             "date": incident.date.to_string(),
             "date_label": self.date_label(incident),
             "date_precision": incident.date_precision.term(),
+            "date_last": date_last(incident).to_string(),
             "type": incident.kind.term(),
             "type_label": incident.kind.label(),
             "place": self.place(incident),
             "region_url": self.region_url(incident.region),
+            "region": self.regions.regions[incident.region].id,
+            "actors": incident.perpetrators.iter().map(|p| p.actor.as_str()).collect::<Vec<_>>(),
             "killed_label": incident.killed.map_or("not reported".to_string(), |f| f.label()),
             "injured_label": incident.injured.map_or("not reported".to_string(), |f| f.label()),
             "killed_is_range": incident.killed.is_some_and(|f| f.min != f.max),
+            "injured_is_range": incident.injured.is_some_and(|f| f.min != f.max),
             "attribution_label": self.attribution_label(incident),
             "attributions": incident.perpetrators.iter().map(|p| json!({
                 "status": p.attribution.term(),
@@ -208,5 +212,81 @@ impl Site<'_> {
             "killed": range(stats.killed_reported, stats.killed, stats.killed_max),
             "injured": range(stats.injured_reported, stats.injured, stats.injured_max),
         })
+    }
+}
+
+/// The last day an incident may have happened on: its end date (or its date), widened to the
+/// end of the month or year when only the month or year is reported. Filters by date range
+/// keep an incident whose span `date..=date_last` overlaps the range.
+pub fn date_last(incident: &Incident) -> chrono::NaiveDate {
+    last_day(incident.date, incident.date_end, incident.date_precision)
+}
+
+fn last_day(
+    date: chrono::NaiveDate,
+    date_end: Option<chrono::NaiveDate>,
+    precision: crate::validate::vocab::DatePrecision,
+) -> chrono::NaiveDate {
+    use crate::validate::vocab::DatePrecision;
+    use chrono::Datelike;
+    let end = date_end.unwrap_or(date).max(date);
+    let last_of_month = |year: i32, month: u32| {
+        let (y, m) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        chrono::NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(end)
+    };
+    match precision {
+        DatePrecision::Day => end,
+        DatePrecision::Month => last_of_month(end.year(), end.month()),
+        DatePrecision::Year => last_of_month(end.year(), 12),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_day;
+    use crate::validate::vocab::DatePrecision;
+    use chrono::NaiveDate;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn last_day_widens_to_the_reported_precision() {
+        assert_eq!(
+            last_day(d(2024, 3, 5), None, DatePrecision::Day),
+            d(2024, 3, 5)
+        );
+        assert_eq!(
+            last_day(d(2024, 2, 1), None, DatePrecision::Month),
+            d(2024, 2, 29)
+        );
+        assert_eq!(
+            last_day(d(2023, 12, 1), None, DatePrecision::Month),
+            d(2023, 12, 31)
+        );
+        assert_eq!(
+            last_day(d(2024, 1, 1), None, DatePrecision::Year),
+            d(2024, 12, 31)
+        );
+        assert_eq!(
+            last_day(d(2024, 3, 5), Some(d(2024, 3, 9)), DatePrecision::Day),
+            d(2024, 3, 9)
+        );
+        assert_eq!(
+            last_day(d(2024, 3, 1), Some(d(2024, 5, 1)), DatePrecision::Month),
+            d(2024, 5, 31)
+        );
+        // An end before the start is ignored.
+        assert_eq!(
+            last_day(d(2024, 3, 5), Some(d(2024, 3, 1)), DatePrecision::Day),
+            d(2024, 3, 5)
+        );
     }
 }

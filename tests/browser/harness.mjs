@@ -204,11 +204,24 @@ export async function openBrowser() {
  *   log.responses  { url, status } of every response
  *   log.console    console errors (text + location)
  *   log.pageErrors uncaught exceptions
+ *   log.csp        Content-Security-Policy violations the page reported
+ *                  (securitypolicyviolation events: directive, blocked URI, source line)
  */
 export async function newPage(browser, { viewport = { width: 1280, height: 800 }, ...options } = {}) {
   const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
-  const log = { requests: [], failed: [], responses: [], console: [], pageErrors: [] };
+  const log = { requests: [], failed: [], responses: [], console: [], pageErrors: [], csp: [] };
+  // Every CSP violation is reported to the test through a binding (bindings and init scripts
+  // are injected by the DevTools protocol, so the page's CSP does not apply to them).
+  await page.exposeBinding('__sitrepCspViolation', (_source, violation) => { log.csp.push(violation); });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__sitrepCspViolation({
+        directive: e.violatedDirective, blocked: e.blockedURI, source: `${e.sourceFile}:${e.lineNumber}`,
+        sample: e.sample,
+      });
+    });
+  });
   page.on('request', (req) => log.requests.push(req.url()));
   page.on('requestfailed', (req) => log.failed.push({ url: req.url(), error: req.failure()?.errorText }));
   page.on('response', (res) => {
@@ -253,6 +266,11 @@ export function assertNoForeignRequests(log, server) {
 export function assertNoConsoleErrors(log) {
   assert.deepEqual(log.pageErrors, [], 'uncaught page errors');
   assert.deepEqual(log.console, [], 'console errors');
+}
+
+/** No Content-Security-Policy violation was reported. */
+export function assertNoCspViolations(log) {
+  assert.deepEqual(log.csp, [], 'Content-Security-Policy violations');
 }
 
 export function assertNoFailedRequests(log) {

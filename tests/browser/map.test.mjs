@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PREFIX, assertNoConsoleErrors, assertNoFailedRequests, assertNoForeignRequests, featuresWithGeometry,
+  PREFIX, assertNoConsoleErrors, assertNoCspViolations, assertNoFailedRequests, assertNoForeignRequests, featuresWithGeometry,
   newPage, openBrowser, readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
@@ -97,10 +97,19 @@ describe('full map (/map/)', () => {
     assert.equal(fill, 'none');
   });
 
-  test('every incident with a position is drawn', async () => {
+  test('every incident with a position is drawn, alone or in a numbered cluster', async () => {
     const expected = drawnPoints().length;
-    assert.equal(await page.locator('#map path.incident').count(), expected);
+    const singles = await page.locator('#map path.incident').count();
+    const clustered = await page.$$eval('#map [data-cluster]', (els) => els.map((e) => Number(e.getAttribute('data-cluster'))));
+    assert.ok(clustered.every((n) => n >= 2), `clusters hold two or more incidents: ${clustered}`);
+    assert.equal(singles + clustered.reduce((a, b) => a + b, 0), expected);
     assert.equal(await page.getAttribute('#map', 'data-points'), String(expected));
+    assert.equal(await page.getAttribute('#map', 'data-markers'), String(singles));
+    assert.equal(await page.getAttribute('#map', 'data-clusters'), String(clustered.length));
+    // Each single marker is an incident of the data, once.
+    const ids = await page.$$eval('#map path.incident', (els) => els.map((e) => e.getAttribute('data-incident')));
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.ok(incidents.features.some((f) => f.properties.id === id), `${id} is in incidents.geojson`);
   });
 
   test('the districts fill the map view (Pakistan is fitted)', async () => {
@@ -213,8 +222,9 @@ describe('full map (/map/)', () => {
     assert.ok(title.includes(p.title), `page title "${title}" contains "${p.title}"`);
   });
 
-  test('no console errors and no request to another host', () => {
+  test('no console errors, no CSP violation and no request to another host', () => {
     assertNoConsoleErrors(log);
+    assertNoCspViolations(log);
     assertNoFailedRequests(log);
     assertNoForeignRequests(log, server);
   });

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PREFIX, assertNoConsoleErrors, assertNoFailedRequests, assertNoForeignRequests, newPage, openBrowser,
+  PREFIX, assertNoConsoleErrors, assertNoCspViolations, assertNoFailedRequests, assertNoForeignRequests, newPage, openBrowser,
   readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
@@ -83,6 +83,7 @@ async function checkPage(path, viewport) {
       .map((e) => e.outerHTML.slice(0, 120)));
     assert.deepEqual(styled, [], 'no style attributes outside the map (the CSP forbids them)');
     assertNoConsoleErrors(log);
+    assertNoCspViolations(log);
     assertNoFailedRequests(log);
     assertNoForeignRequests(log, server);
   } finally {

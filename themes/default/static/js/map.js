@@ -11,274 +11,117 @@
  *   data-view                 "full" | "preview" | "region"
  *   data-bounds               "[[south,west],[north,east]]" (used by "region")
  *   data-region               slug path of the highlighted district/province ("region")
+ *   data-points               optional: "index" to load per-year point files listed in
+ *                             data/map/incidents/index.json instead of incidents.geojson
  *   data-tile-url             optional tile URL template; without it there is no tile layer
  *   data-tile-attribution     attribution text for the tiles
  *   data-attribution          attribution text for the boundaries
- * and the script loads `${base}data/map/{context,provinces,districts,incidents}.geojson`.
  *
- * When everything is drawn the element gets data-state="ready", data-districts="<n>" and
- * data-points="<n>"; when loading fails, data-state="error" and a visible `.map-error`.
+ * The full map (data-view="full") works with the filter form of the page (form[data-filters],
+ * static/js/filters.js): the districts are shaded by the chosen metric over the incidents that
+ * pass the filters (recomputed here from the points), the points are filtered too, and the
+ * state lives in the URL query. The figures table (table[data-region-table]) follows.
+ *
+ * Points are clustered on a pixel grid per zoom level (map-parts.js, deterministic);
+ * selecting a cluster zooms in until it splits, or lists its incidents when they share a place.
+ *
+ * When everything is drawn the element gets data-state="ready", data-districts, data-points
+ * (incidents shown), data-markers (single points drawn), data-clusters, data-metric and
+ * data-classes; when loading fails, data-state="error" and a visible `.map-error`.
  */
 (function () {
   'use strict';
 
+  var P = window.SitrepMapParts;
+  if (!P) {
+    console.error('sitrep map: static/js/map-parts.js is not loaded');
+    return;
+  }
   var DEFAULT_ATTRIBUTION = 'Boundaries: geoBoundaries (CC BY 4.0 / public domain)';
-  var LAYERS = ['context', 'provinces', 'districts', 'incidents'];
-  var MAX_CLASSES = 5; // including the "0 incidents" class
-  var TYPE_ORDER = ['suicide-bombing', 'bombing', 'armed-assault', 'targeted-killing', 'ambush',
-    'clash', 'kidnapping', 'other'];
-
-  /* ---------- small helpers ---------- */
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function escapeHtml(text) {
-    // Leaflet's attribution control writes its strings with innerHTML: escape ours.
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
-    });
-  }
-
-  /** A safe href from untrusted data: same-site paths and http(s) URLs only. */
-  function safeUrl(url) {
-    if (typeof url !== 'string' || url === '') return null;
-    try {
-      var parsed = new URL(url, window.location.href);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
-      return url;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function num(value) {
-    var n = Number(value);
-    return isFinite(n) ? n : 0;
-  }
-
-  function plural(n, one, many) {
-    return n + ' ' + (n === 1 ? one : many);
-  }
-
-  /** "84" or "84–101" from a lower and upper bound. */
-  function range(lo, hi) {
-    if (lo === null || lo === undefined) return 'unknown';
-    if (hi === null || hi === undefined || num(hi) === num(lo)) return String(lo);
-    return lo + '\u2013' + hi;
-  }
-
-  /** Safe CSS class suffix from a vocabulary value. */
-  function token(value) {
-    return String(value || 'other').toLowerCase().replace(/[^a-z0-9-]/g, '');
-  }
-
-  function parseBounds(text) {
-    if (!text) return null;
-    try {
-      var b = JSON.parse(text);
-      if (Array.isArray(b) && b.length === 2 && b.every(function (p) {
-        return Array.isArray(p) && p.length === 2 && p.every(function (v) { return typeof v === 'number' && isFinite(v); });
-      })) {
-        return L.latLngBounds(b);
-      }
-    } catch (e) { /* fall through */ }
-    return null;
-  }
-
-  function fetchJson(url) {
-    return fetch(url, { credentials: 'same-origin' }).then(function (response) {
-      if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
-      return response.json();
-    }).then(function (data) {
-      if (!data || !Array.isArray(data.features)) throw new Error(url + ': not a GeoJSON FeatureCollection');
-      return data;
-    });
-  }
-
-  function hasGeometry(feature) {
-    return feature && feature.geometry && feature.geometry.coordinates;
-  }
-
-  /* ---------- choropleth classes ---------- */
-
-  /**
-   * Classes for the number of incidents per district: class 0 is "0 incidents", the others
-   * split the non-zero values at quantiles (at most MAX_CLASSES - 1 classes, no empty or
-   * duplicate class). Returns [{min, max, step}], contiguous integer ranges; `step` (0…4) is
-   * the colour of the class (.district--c<step>, .legend-swatch--c<step>): with fewer than four
-   * non-zero classes the colours are spread over the whole ramp.
-   */
-  function computeClasses(values) {
-    var nonzero = values.filter(function (v) { return v > 0; }).sort(function (a, b) { return a - b; });
-    var classes = [{ min: 0, max: 0, step: 0 }];
-    if (nonzero.length === 0) return classes;
-    var distinct = nonzero.filter(function (v, i) { return i === 0 || v !== nonzero[i - 1]; });
-    var k = Math.min(MAX_CLASSES - 1, distinct.length);
-    var uppers = [];
-    for (var i = 1; i <= k; i++) {
-      var upper = nonzero[Math.ceil((i * nonzero.length) / k) - 1];
-      if (uppers.length === 0 || upper > uppers[uppers.length - 1]) uppers.push(upper);
-    }
-    var lower = 1;
-    var steps = MAX_CLASSES - 1;
-    uppers.forEach(function (upper, i) {
-      classes.push({ min: lower, max: upper, step: Math.round(((i + 1) * steps) / uppers.length) });
-      lower = upper + 1;
-    });
-    return classes;
-  }
-
-  function classIndex(classes, value) {
-    for (var i = 0; i < classes.length; i++) {
-      if (value <= classes[i].max) return i;
-    }
-    return classes.length - 1;
-  }
-
-  function classLabel(c) {
-    return c.min === c.max ? String(c.min) : c.min + '\u2013' + c.max;
-  }
-
-  /** Marker radius: area proportional to the (lower-bound) number killed, at least 5 px. */
-  function radius(killed) {
-    return Math.max(5, Math.min(36, 3 * Math.sqrt(Math.max(0, num(killed)))));
-  }
-
-  /* ---------- DOM content ---------- */
-
-  function districtTooltip(p) {
-    var box = el('div', 'map-tooltip');
-    box.appendChild(el('strong', 'map-tooltip__name', p.name || p.id || ''));
-    if (p.province) box.appendChild(el('span', 'map-tooltip__sub', p.province));
-    var n = num(p.incidents);
-    box.appendChild(el('span', 'map-tooltip__figures', plural(n, 'incident', 'incidents')));
-    if (n > 0) {
-      box.appendChild(el('span', 'map-tooltip__figures',
-        range(p.killed, p.killed_max) + ' killed \u00b7 ' + range(p.injured, p.injured_max) + ' injured'));
-    }
-    return box;
-  }
-
-  function incidentPopup(p) {
-    var box = el('div', 'popup');
-    var url = safeUrl(p.url);
-    var heading = el('h3', 'popup__title');
-    if (url) {
-      var link = el('a', null, p.title || p.id || 'Incident');
-      link.href = url;
-      heading.appendChild(link);
-    } else {
-      heading.textContent = p.title || p.id || 'Incident';
-    }
-    box.appendChild(heading);
-
-    var meta = [p.date_label || p.date, p.place].filter(Boolean).join(' \u00b7 ');
-    if (meta) box.appendChild(el('p', 'popup__meta', meta));
-
-    var figures = el('dl', 'popup__figures');
-    [['Killed', p.killed_label || range(p.killed, p.killed_max)],
-      ['Injured', p.injured_label || range(p.injured, p.injured_max)]].forEach(function (pair) {
-      var item = el('div', 'popup__figure');
-      item.appendChild(el('dt', null, pair[0]));
-      item.appendChild(el('dd', null, pair[1]));
-      figures.appendChild(item);
-    });
-    box.appendChild(figures);
-
-    if (p.type_label) box.appendChild(el('p', 'popup__type', p.type_label));
-    if (p.attribution_label) box.appendChild(el('p', 'popup__attribution', p.attribution_label));
-    if (url) {
-      var more = el('p', 'popup__more');
-      var moreLink = el('a', null, 'Incident page');
-      moreLink.href = url;
-      more.appendChild(moreLink);
-      box.appendChild(more);
-    }
-    return box;
-  }
-
-  function legendControl(classes, types, startOpen) {
-    var control = L.control({ position: 'bottomright' });
-    control.onAdd = function () {
-      var box = el('details', 'map-legend');
-      if (startOpen) box.open = true;
-      box.appendChild(el('summary', 'map-legend__summary', 'Legend'));
-
-      box.appendChild(el('p', 'map-legend__title', 'Incidents per district'));
-      var list = el('ul', 'map-legend__list');
-      classes.forEach(function (c) {
-        var item = el('li', 'map-legend__item');
-        var swatch = el('span', 'legend-swatch legend-swatch--c' + c.step);
-        swatch.setAttribute('aria-hidden', 'true');
-        item.appendChild(swatch);
-        item.appendChild(el('span', 'map-legend__label', classLabel(c)));
-        list.appendChild(item);
-      });
-      box.appendChild(list);
-
-      if (types.length) {
-        box.appendChild(el('p', 'map-legend__title', 'Incidents by type'));
-        var typeList = el('ul', 'map-legend__list');
-        types.forEach(function (t) {
-          var item = el('li', 'map-legend__item');
-          var dot = el('span', 'legend-dot legend-dot--' + token(t.type));
-          dot.setAttribute('aria-hidden', 'true');
-          item.appendChild(dot);
-          item.appendChild(el('span', 'map-legend__label', t.label));
-          typeList.appendChild(item);
-        });
-        box.appendChild(typeList);
-        box.appendChild(el('p', 'map-legend__note', 'Circle area shows the number killed.'));
-      }
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
-    };
-    return control;
-  }
-
-  function tagPaths(group, idOf, attribute) {
-    group.eachLayer(function (layer) {
-      var path = layer.getElement && layer.getElement();
-      var id = idOf(layer);
-      if (path && id !== undefined && id !== null) path.setAttribute(attribute, String(id));
-    });
-  }
-
-  function showError(container, error) {
-    console.error('sitrep map:', error);
-    container.setAttribute('data-state', 'error');
-    if (container.querySelector('.map-error')) return;
-    var message = el('p', 'map-error', 'The map could not be loaded. The incident list and region pages have the same information.');
-    message.setAttribute('role', 'alert');
-    container.appendChild(message);
-  }
+  var ACTOR_COLOURS = 7; // actors with their own colour; the rest are "other"
+  var METRICS = P.METRICS;
+  var el = P.el;
+  var escapeHtml = P.escapeHtml;
+  var safeUrl = P.safeUrl;
+  var num = P.num;
+  var plural = P.plural;
+  var range = P.range;
+  var token = P.token;
+  var parseBounds = P.parseBounds;
+  var fetchCollection = P.fetchCollection;
+  var loadPoints = P.loadPoints;
+  var hasGeometry = P.hasGeometry;
+  var isPoint = P.isPoint;
+  var zeroFigures = P.zeroFigures;
+  var aggregate = P.aggregate;
+  var figuresOf = P.figuresOf;
+  var computeClasses = P.computeClasses;
+  var classIndex = P.classIndex;
+  var radius = P.radius;
+  var clusterPoints = P.clusterPoints;
+  var splitZoom = P.splitZoom;
+  var districtTooltip = P.districtTooltip;
+  var districtLabel = P.districtLabel;
+  var incidentPopup = P.incidentPopup;
+  var listPopup = P.listPopup;
+  var showError = P.showError;
+  var onActivate = P.onActivate;
+  var focusFirstLink = P.focusFirstLink;
 
   /* ---------- the map ---------- */
 
-  function draw(container, map, data, base) {
-    var view = container.getAttribute('data-view') || 'full';
-    var regionId = container.getAttribute('data-region') || '';
-    // Context features have no id: a region abroad is recognised by its page URL.
-    var regionUrl = regionId ? base + 'regions/' + regionId + '/' : null;
+  function MapView(container, map, data, base) {
+    this.container = container;
+    this.map = map;
+    this.base = base;
+    this.view = container.getAttribute('data-view') || 'full';
+    this.regionId = container.getAttribute('data-region') || '';
+    this.keyboard = this.view === 'full';
+    this.state = { metric: 'incidents', color: 'type' };
+    this.points = data.incidents.features.filter(isPoint).map(function (f) {
+      var p = f.properties || {};
+      return {
+        props: p,
+        latlng: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]),
+        date: String(p.date || ''),
+        date_last: String(p.date_last || p.date || ''),
+        type: p.type,
+        actors: Array.isArray(p.actors) ? p.actors : [],
+        region: String(p.region || '')
+      };
+    });
+    this.actorRank = this.rankActors();
+    this.drawBase(data);
+  }
 
+  MapView.prototype.rankActors = function () {
+    var counts = {};
+    this.points.forEach(function (pt) {
+      var first = pt.actors[0];
+      if (first) counts[first] = (counts[first] || 0) + 1;
+    });
+    return Object.keys(counts).sort(function (a, b) {
+      return counts[b] - counts[a] || (a < b ? -1 : a > b ? 1 : 0);
+    }).slice(0, ACTOR_COLOURS);
+  };
+
+  MapView.prototype.drawBase = function (data) {
+    var self = this;
+    var map = this.map;
+    var regionId = this.regionId;
+    var regionUrl = regionId ? this.base + 'regions/' + regionId + '/' : null;
     map.createPane('context').style.zIndex = 350;
     map.createPane('districts').style.zIndex = 400;
     map.createPane('provinces').style.zIndex = 420;
     map.createPane('incidents').style.zIndex = 450;
+    map.createPane('clusters').style.zIndex = 460;
 
-    // Context: neighbouring countries and their provinces, muted.
-    var context = L.geoJSON(data.context, {
+    this.context = L.geoJSON(data.context, {
       pane: 'context',
       filter: hasGeometry,
       style: function (feature) {
-        var kind = token(feature.properties && feature.properties.kind);
         var p = feature.properties || {};
+        var kind = token(p.kind);
         var cls = 'context context--' + kind;
         if (safeUrl(p.url)) cls += ' context--link';
         if (regionId && (p.id === regionId || p.url === regionUrl)) cls += ' context--current';
@@ -292,33 +135,36 @@
       }
     });
 
-    // Districts: choropleth of incidents.
-    var districtFeatures = data.districts.features.filter(hasGeometry);
-    var classes = computeClasses(districtFeatures.map(function (f) { return num(f.properties && f.properties.incidents); }));
-    var districtCount = 0;
-    var highlighted = [];
-    var districts = L.geoJSON({ type: 'FeatureCollection', features: districtFeatures }, {
+    this.districtFeatures = data.districts.features.filter(hasGeometry);
+    this.districtIds = this.districtFeatures.map(function (f) { return (f.properties || {}).id; }).filter(Boolean);
+    this.provinceIds = data.provinces.features.map(function (f) { return (f.properties || {}).id; }).filter(Boolean);
+    this.built = {};
+    this.districtFeatures.forEach(function (f) { self.built[f.properties.id] = figuresOf(f.properties); });
+    data.provinces.features.forEach(function (f) {
+      if (f.properties && f.properties.id) self.built[f.properties.id] = figuresOf(f.properties);
+    });
+    this.figures = this.built;
+    this.highlighted = [];
+    this.districts = L.geoJSON({ type: 'FeatureCollection', features: this.districtFeatures }, {
       pane: 'districts',
       style: function (feature) {
         var p = feature.properties || {};
-        var cls = 'district district--c' + classes[classIndex(classes, num(p.incidents))].step;
+        var cls = 'district district--c0';
         if (regionId && p.id === regionId) cls += ' district--current';
         return { className: cls, weight: 0.6, fillOpacity: 1 };
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
-        districtCount += 1;
-        if (regionId && p.id === regionId) highlighted.push(layer);
-        layer.bindTooltip(districtTooltip(p), { sticky: true, className: 'map-tooltip-wrap' });
+        if (regionId && p.id === regionId) self.highlighted.push(layer);
+        layer.bindTooltip(function () {
+          return districtTooltip(p, self.figures[p.id] || zeroFigures(), self.filtered);
+        }, { sticky: true, className: 'map-tooltip-wrap' });
         var url = safeUrl(p.url);
-        if (url) {
-          layer.on('click', function () { window.location.assign(url); });
-        }
+        if (url) layer.on('click', function () { window.location.assign(url); });
       }
     });
 
-    // Provinces: thicker outlines on top, not filled, not interactive.
-    var provinces = L.geoJSON(data.provinces, {
+    this.provinces = L.geoJSON(data.provinces, {
       pane: 'provinces',
       interactive: false,
       filter: hasGeometry,
@@ -329,68 +175,298 @@
         return { className: cls, weight: 1.6, fill: false, interactive: false };
       }
     });
+    this.pointLayer = L.layerGroup();
+  };
 
-    // Incidents: circles sized by killed, coloured by type; big ones first so small stay on top.
-    var points = data.incidents.features.filter(function (f) {
-      var g = f && f.geometry;
-      return g && g.type === 'Point' && Array.isArray(g.coordinates) &&
-        isFinite(g.coordinates[0]) && isFinite(g.coordinates[1]);
-    }).sort(function (a, b) { return num(b.properties && b.properties.killed) - num(a.properties && a.properties.killed); });
-    var typesSeen = {};
-    var incidentLayer = L.featureGroup();
-    points.forEach(function (f) {
-      var p = f.properties || {};
-      var type = token(p.type);
-      if (!typesSeen[type]) typesSeen[type] = p.type_label || p.type || 'Other';
-      var marker = L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-        pane: 'incidents',
-        className: 'incident incident--' + type,
-        radius: radius(p.killed),
-        weight: 1.5,
-        fillOpacity: 0.85
-      });
-      marker.bindPopup(incidentPopup(p), { className: 'map-popup', maxWidth: 300, autoPanPadding: [16, 16] });
-      marker.bindTooltip(el('span', 'map-tooltip__name', p.title || p.id || ''), { className: 'map-tooltip-wrap', direction: 'top' });
-      marker.sitrepId = p.id;
-      incidentLayer.addLayer(marker);
-    });
-
-    // View first (without animation), then the layers, bottom to top.
-    var pakistan = districts.getLayers().length ? districts.getBounds() : provinces.getBounds();
-    var bounds = parseBounds(container.getAttribute('data-bounds'));
-    if (view === 'region' && bounds) {
+  /** The first view: the URL's, a filtered region's, the region page's, or the home country. */
+  MapView.prototype.fitInitial = function (viewParam) {
+    var map = this.map;
+    if (viewParam) {
+      var parts = viewParam.split('/').map(Number);
+      map.setView([parts[1], parts[2]], parts[0], { animate: false });
+      return;
+    }
+    var bounds = parseBounds(this.container.getAttribute('data-bounds'));
+    if (this.view === 'region' && bounds) {
       map.fitBounds(bounds, { padding: [12, 12], animate: false });
-    } else if (pakistan && pakistan.isValid()) {
+      return;
+    }
+    if (this.state.region && this.fitRegion(this.state.region, false)) return;
+    var home = this.districts.getLayers().length ? this.districts.getBounds() : this.provinces.getBounds();
+    if (home && home.isValid()) {
       // (more room at the bottom, where the attribution is)
-      map.fitBounds(pakistan, { paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false });
+      map.fitBounds(home, { paddingTopLeft: [8, 8], paddingBottomRight: [8, 24], animate: false });
     } else if (bounds) {
       map.fitBounds(bounds, { animate: false });
     } else {
       map.setView([30.2, 69.3], 5, { animate: false });
     }
-    context.addTo(map);
-    districts.addTo(map);
-    provinces.addTo(map);
-    incidentLayer.addTo(map);
+  };
 
-    // Identify the drawn paths (for tests and for CSS hooks).
-    tagPaths(districts, function (layer) { return layer.feature && layer.feature.properties && layer.feature.properties.id; }, 'data-region');
-    tagPaths(provinces, function (layer) { return layer.feature && layer.feature.properties && layer.feature.properties.id; }, 'data-region');
-    tagPaths(incidentLayer, function (layer) { return layer.sitrepId; }, 'data-incident');
+  /** Fit the map to a province / country: its outlines, else its incidents. */
+  MapView.prototype.fitRegion = function (id, animate) {
+    var bounds = L.latLngBounds([]);
+    var inside = function (other) { return other === id || String(other).indexOf(id + '/') === 0; };
+    [this.provinces, this.districts].forEach(function (group) {
+      group.eachLayer(function (layer) {
+        var p = layer.feature && layer.feature.properties;
+        if (p && inside(p.id)) bounds.extend(layer.getBounds());
+      });
+    });
+    if (!bounds.isValid()) {
+      this.points.forEach(function (pt) { if (inside(pt.region)) bounds.extend(pt.latlng); });
+    }
+    if (!bounds.isValid()) return false;
+    this.map.fitBounds(bounds.pad(0.05), { maxZoom: 9, animate: !!animate });
+    return true;
+  };
 
-    var types = TYPE_ORDER.concat(Object.keys(typesSeen).filter(function (t) { return TYPE_ORDER.indexOf(t) < 0; }))
-      .filter(function (t) { return typesSeen[t]; })
-      .map(function (t) { return { type: t, label: typesSeen[t] }; });
-    // Open the legend where it fits beside the map (the full map on a large screen).
-    var startOpen = view === 'full' && container.clientWidth >= 560 && container.clientHeight >= 520;
-    legendControl(classes, types, startOpen).addTo(map);
+  MapView.prototype.addLayers = function () {
+    var map = this.map;
+    this.context.addTo(map);
+    this.districts.addTo(map);
+    this.provinces.addTo(map);
+    this.pointLayer.addTo(map);
+    var tag = function (group) {
+      group.eachLayer(function (layer) {
+        var path = layer.getElement && layer.getElement();
+        var p = layer.feature && layer.feature.properties;
+        if (path && p && p.id) path.setAttribute('data-region', String(p.id));
+      });
+    };
+    tag(this.districts);
+    tag(this.provinces);
+    if (this.keyboard) this.makeDistrictsFocusable();
+    this.highlighted.forEach(function (layer) { layer.bringToFront(); });
+  };
 
-    highlighted.forEach(function (layer) { layer.bringToFront(); });
+  /** Districts as links for the keyboard: focus shows the tooltip, Enter opens the page. */
+  MapView.prototype.makeDistrictsFocusable = function () {
+    this.districts.eachLayer(function (layer) {
+      var path = layer.getElement && layer.getElement();
+      var url = safeUrl(layer.feature && layer.feature.properties && layer.feature.properties.url);
+      if (!path) return;
+      path.setAttribute('tabindex', '0');
+      path.setAttribute('role', url ? 'link' : 'img');
+      path.addEventListener('focus', function () { layer.openTooltip(layer.getCenter()); });
+      path.addEventListener('blur', function () { layer.closeTooltip(); });
+      if (url) onActivate(path, function () { window.location.assign(url); });
+    });
+  };
 
-    container.setAttribute('data-districts', String(districtCount));
-    container.setAttribute('data-points', String(points.length));
-    container.setAttribute('data-classes', String(classes.length));
+  /** Apply a state: filter, recompute the figures and classes, restyle, redraw the points. */
+  MapView.prototype.apply = function (state) {
+    var F = window.SitrepFilters;
+    this.state = Object.assign({ metric: 'incidents', color: 'type' }, state);
+    var s = this.state;
+    this.filtered = !!(F && F.active(s));
+    this.shown = this.filtered ? this.points.filter(function (pt) { return F.matches(pt, s); }) : this.points;
+    this.figures = this.filtered
+      ? aggregate(this.shown.map(function (pt) { return { properties: pt.props }; }), this.districtIds.concat(this.provinceIds))
+      : this.built;
+    var metric = METRICS[s.metric] ? s.metric : 'incidents';
+    var figures = this.figures;
+    var classes = computeClasses(this.districtIds.map(function (id) { return (figures[id] || {})[metric] || 0; }));
+    this.classes = classes;
+    var regionId = this.regionId;
+    var keyboard = this.keyboard;
+    this.districts.eachLayer(function (layer) {
+      var p = layer.feature.properties;
+      var f = figures[p.id] || zeroFigures();
+      var path = layer.getElement && layer.getElement();
+      if (!path) return;
+      var cls = path.getAttribute('class').replace(/\bdistrict--c\d\b/g, '').replace(/\s+/g, ' ').trim();
+      path.setAttribute('class', cls + ' district--c' + classes[classIndex(classes, f[metric] || 0)].step);
+      if (keyboard) path.setAttribute('aria-label', districtLabel(p, f));
+      if (regionId && p.id === regionId) layer.bringToFront();
+    });
+    this.drawPoints();
+    P.updateLegend(this);
+    this.container.setAttribute('data-points', String(this.shown.length));
+    this.container.setAttribute('data-metric', metric);
+    this.container.setAttribute('data-classes', String(classes.length));
+  };
+
+  MapView.prototype.colourClass = function (pt) {
+    if (this.state.color === 'actor') {
+      var first = pt.actors[0];
+      if (!first) return 'incident--a-none';
+      var rank = this.actorRank.indexOf(first);
+      return rank >= 0 ? 'incident--a' + rank : 'incident--a-other';
+    }
+    return 'incident--' + token(pt.type);
+  };
+
+  /** Draw the shown points for the current zoom: single circles and numbered clusters. */
+  MapView.prototype.drawPoints = function () {
+    var self = this;
+    var map = this.map;
+    var layer = this.pointLayer;
+    var hadFocus = this.container.contains(document.activeElement) && document.activeElement !== this.container &&
+      layer.getLayers().some(function (l) {
+        var node = l.getElement && l.getElement();
+        return node && node === document.activeElement;
+      });
+    layer.clearLayers();
+    var zoom = map.getZoom();
+    var groups = clusterPoints(map, this.shown, zoom);
+    var singles = [];
+    var clusters = [];
+    groups.forEach(function (g) {
+      if (g.members.length === 1) singles.push(g.members[0]); else clusters.push(g);
+    });
+    // Big circles first, so small ones stay on top and reachable.
+    singles.sort(function (a, b) { return radius(b.props) - radius(a.props); });
+    singles.forEach(function (pt) {
+      var p = pt.props;
+      var marker = L.circleMarker(pt.latlng, {
+        pane: 'incidents',
+        className: 'incident ' + self.colourClass(pt),
+        radius: radius(p),
+        weight: 1.5,
+        fillOpacity: 0.85
+      });
+      marker.bindPopup(incidentPopup(p), { className: 'map-popup', maxWidth: 300, autoPanPadding: [16, 16] });
+      marker.bindTooltip(el('span', 'map-tooltip__name', p.title || p.id || ''), { className: 'map-tooltip-wrap', direction: 'top' });
+      marker.on('add', function () {
+        var path = marker.getElement();
+        if (!path) return;
+        path.setAttribute('data-incident', String(p.id));
+        if (!self.keyboard) return;
+        path.setAttribute('tabindex', '0');
+        path.setAttribute('role', 'button');
+        path.setAttribute('aria-label', (p.title || p.id || 'Incident') + ', ' + (p.date_label || p.date || '') + ': details');
+        path.addEventListener('focus', function () { marker.openTooltip(); });
+        path.addEventListener('blur', function () { marker.closeTooltip(); });
+        onActivate(path, function () {
+          marker.openPopup();
+          focusFirstLink(marker.getPopup());
+        });
+      });
+      layer.addLayer(marker);
+    });
+    clusters.forEach(function (g) { layer.addLayer(self.clusterMarker(g)); });
+    this.container.setAttribute('data-markers', String(singles.length));
+    this.container.setAttribute('data-clusters', String(clusters.length));
+    if (hadFocus) this.container.focus();
+  };
+
+  MapView.prototype.clusterMarker = function (group) {
+    var self = this;
+    var map = this.map;
+    var n = group.members.length;
+    var killed = 0;
+    group.members.forEach(function (m) { killed += num(m.props.killed); });
+    var size = n < 10 ? 30 : n < 100 ? 38 : 46;
+    var count = el('span', 'cluster__count', n);
+    var marker = L.marker(group.latlng, {
+      pane: 'clusters',
+      keyboard: this.keyboard,
+      icon: L.divIcon({
+        className: 'cluster cluster--' + (n < 10 ? 's' : n < 100 ? 'm' : 'l'),
+        html: count,
+        iconSize: [size, size]
+      })
+    });
+    var label = plural(n, 'incident', 'incidents') + ', ' + killed + ' killed';
+    marker.on('add', function () {
+      var node = marker.getElement();
+      if (!node) return;
+      node.setAttribute('aria-label', label + ': ' + (splitZoom(map, group.members, map.getZoom()) ? 'zoom in' : 'list'));
+      node.setAttribute('data-cluster', String(n));
+      node.setAttribute('data-incidents', group.members.map(function (m) { return m.props.id; }).join(' '));
+      if (!self.keyboard) node.setAttribute('aria-hidden', 'true');
+    });
+    marker.bindTooltip(el('span', 'map-tooltip__name', label), { className: 'map-tooltip-wrap', direction: 'top' });
+    marker.on('click', function () {
+      var z = splitZoom(map, group.members, map.getZoom());
+      if (z !== null) {
+        var bounds = L.latLngBounds(group.members.map(function (m) { return m.latlng; }));
+        map.setView(bounds.getCenter(), z, { animate: !self.reduceMotion });
+        return;
+      }
+      marker.unbindPopup();
+      marker.bindPopup(listPopup(group.members), { className: 'map-popup', maxWidth: 320, maxHeight: 280, autoPanPadding: [16, 16] });
+      marker.openPopup();
+      focusFirstLink(marker.getPopup());
+    });
+    return marker;
+  };
+
+  MapView.prototype.update = function (state) {
+    var F = window.SitrepFilters;
+    this.apply(state);
+    P.updateTable(this);
+    if (!this.binding) return;
+    F.updateLinks(this.form, this.state);
+    var all = this.points.length;
+    this.binding.status(this.filtered
+      ? this.shown.length + ' of ' + all + ' incidents on the map match: ' + F.describe(this.state, this.form) + '.'
+      : 'All ' + all + ' incidents on the map are shown.');
+  };
+
+  /**
+   * Connect the page's filter form and the URL (full map only): returns the first state, read
+   * from the URL and cleaned by the form.
+   */
+  MapView.prototype.connectFilters = function () {
+    var self = this;
+    var F = window.SitrepFilters;
+    var form = document.querySelector('form[data-filters]');
+    var initial = F.read(window.location.search);
+    this.form = form;
+    if (form) {
+      this.binding = F.bindForm(form, initial, function (state) {
+        var regionChanged = state.region !== self.state.region;
+        state.view = self.state.view;
+        self.update(state);
+        F.toUrl(state, true);
+        if (regionChanged && state.region) self.fitRegion(state.region, !self.reduceMotion);
+      });
+      initial = Object.assign(this.binding.state(), { view: initial.view });
+    }
+    F.toUrl(initial, false);
+    window.addEventListener('popstate', function () {
+      var state = F.read(window.location.search);
+      if (self.binding) {
+        self.binding.set(state);
+        state = Object.assign(self.binding.state(), { view: state.view });
+      }
+      self.update(state);
+      if (state.view) self.fitInitial(state.view);
+    });
+    return initial;
+  };
+
+  /** Keep the view (zoom/lat/lng) in the URL as the map moves. */
+  MapView.prototype.trackView = function () {
+    var self = this;
+    var F = window.SitrepFilters;
+    this.map.on('moveend', function () {
+      var c = self.map.getCenter();
+      var view = [+self.map.getZoom().toFixed(2), c.lat.toFixed(4), c.lng.toFixed(4)].join('/');
+      if (view === self.state.view) return;
+      self.state.view = view;
+      F.toUrl(Object.assign({}, self.binding ? self.binding.state() : self.state, { view: view }), false);
+    });
+  };
+
+  function draw(container, map, data, base) {
+    var view = new MapView(container, map, data, base);
+    view.reduceMotion = !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
+    var full = view.view === 'full' && !!window.SitrepFilters;
+    var startOpen = view.view === 'full' && container.clientWidth >= 560 && container.clientHeight >= 520;
+    P.addLegend(view, startOpen);
+    var state = full ? view.connectFilters() : { metric: 'incidents', color: 'type' };
+    view.state = Object.assign({}, state);
+    view.fitInitial(full ? state.view : null);
+    view.addLayers();
+    view.update(state);
+    map.on('zoomend', function () { view.drawPoints(); });
+    if (full) view.trackView();
+    container.setAttribute('data-districts', String(view.districtFeatures.length));
     container.setAttribute('data-state', 'ready');
+    return view;
   }
 
   function init(container) {
@@ -426,12 +502,14 @@
         maxZoom: 12
       }).addTo(map);
     }
-    Promise.all(LAYERS.map(function (name) {
-      return fetchJson(base + 'data/map/' + name + '.geojson');
-    })).then(function (results) {
-      var data = {};
-      LAYERS.forEach(function (name, i) { data[name] = results[i]; });
-      draw(container, map, data, base);
+    Promise.all([
+      fetchCollection(base + 'data/map/context.geojson'),
+      fetchCollection(base + 'data/map/provinces.geojson'),
+      fetchCollection(base + 'data/map/districts.geojson'),
+      loadPoints(container, base)
+    ]).then(function (results) {
+      var data = { context: results[0], provinces: results[1], districts: results[2], incidents: results[3] };
+      container.sitrepMap = draw(container, map, data, base);
     }).catch(function (error) {
       showError(container, error);
     });

@@ -79,7 +79,7 @@ const URL_ATTRIBUTES: &[&str] = &[
     "ping",
 ];
 const FORBIDDEN_ELEMENTS: &[&str] = &[
-    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "isindex", "form",
+    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "isindex",
 ];
 
 /// Every way the document could run content-supplied script, as messages.
@@ -102,6 +102,11 @@ fn dangers(text: &str, base_path: &str) -> Vec<String> {
         };
         if FORBIDDEN_ELEMENTS.contains(&name.as_str()) {
             found.push(format!("<{name}> element"));
+        }
+        // The theme's filter form carries `data-filters` and no action. Content cannot make
+        // one: the sanitizer strips forms and data-* attributes.
+        if name == "form" && !(attr("data-filters").is_some() && attr("action").is_none()) {
+            found.push("<form> that is not the theme's filter form".into());
         }
         if name == "script" {
             let src = attr("src").unwrap_or_default();

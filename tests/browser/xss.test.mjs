@@ -65,7 +65,10 @@ function domDangers() {
   const unsafeUrl = (v) => /^(javascript|vbscript|data):/i.test(String(v).replace(/[\s\u0000-\u001f]/g, ''));
   for (const el of document.querySelectorAll('*')) {
     const tag = el.tagName.toLowerCase();
-    if (['iframe', 'frame', 'object', 'embed', 'applet', 'base', 'form'].includes(tag)) found.push(`<${tag}>`);
+    if (['iframe', 'frame', 'object', 'embed', 'applet', 'base'].includes(tag)) found.push(`<${tag}>`);
+    // The theme's filter form (data-filters, no action) is allowed; the sanitizer strips data-*
+    // attributes and forms from content, so any other form came from content.
+    if (tag === 'form' && !(el.hasAttribute('data-filters') && !el.hasAttribute('action'))) found.push('<form> not the theme\'s filter form');
     if (tag === 'script' && (!el.src || el.textContent.trim() !== '' || !new URL(el.src).pathname.startsWith('/sitrep/'))) {
       found.push(`inline or foreign script: ${el.outerHTML.slice(0, 80)}`);
     }

@@ -62,7 +62,7 @@ pub fn render_with(
     locators: &Locators,
 ) -> anyhow::Result<Vec<OutputFile>> {
     let pages = pages::all(site, locators);
-    let mut files: Vec<OutputFile> = render_pages(tera, &pages)?;
+    let mut files: Vec<OutputFile> = render_pages_owned(tera, pages)?;
     files.extend(data::downloads(site)?);
     files.extend(mapdata::layers(site)?);
     files.extend(feeds::all(site, &output_paths(&files)));
@@ -81,19 +81,29 @@ pub fn render_with(
 fn render_pages(tera: &tera::Tera, pages: &[Page]) -> anyhow::Result<Vec<OutputFile>> {
     pages
         .par_iter()
-        .map(|page| {
-            let html = tera
-                .render(page.template, &page.context)
-                .map_err(|e| anyhow::anyhow!(template_error(&e)))
-                .with_context(|| {
-                    format!("rendering {} with template {}", page.path, page.template)
-                })?;
-            Ok(OutputFile {
-                path: page.path.clone(),
-                bytes: minify(&html),
-            })
-        })
+        .map(|page| render_page(tera, page))
         .collect()
+}
+
+/// `render_pages`, consuming the pages: each page's variables are freed as soon as it is
+/// rendered, on the thread that rendered it, so a large site never holds every context and
+/// every rendered page at once (docs/benchmarks.md).
+fn render_pages_owned(tera: &tera::Tera, pages: Vec<Page>) -> anyhow::Result<Vec<OutputFile>> {
+    pages
+        .into_par_iter()
+        .map(|page| render_page(tera, &page))
+        .collect()
+}
+
+fn render_page(tera: &tera::Tera, page: &Page) -> anyhow::Result<OutputFile> {
+    let html = tera
+        .render(page.template, &page.context)
+        .map_err(|e| anyhow::anyhow!(template_error(&e)))
+        .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
+    Ok(OutputFile {
+        path: page.path.clone(),
+        bytes: minify(&html),
+    })
 }
 
 /// The theme's static files and Leaflet's, under `static/` and `vendor/leaflet/`.

@@ -70,38 +70,53 @@ pub struct Generated {
     pub timings: Timings,
 }
 
-/// Wall time of each pipeline stage, in the order they ran (`sitrep build --timings`).
+/// Wall time of each pipeline stage, in the order they ran, and the memory the process held
+/// at its end (`sitrep build --timings`).
 #[derive(Debug, Clone, Default)]
 pub struct Timings {
-    pub stages: Vec<(&'static str, f64)>,
+    /// (stage, seconds, resident bytes at its end where the system tells).
+    pub stages: Vec<(&'static str, f64, Option<u64>)>,
 }
 
 impl Timings {
     /// Records the time since `since` under `stage`; returns now, the start of the next one.
     pub fn record(&mut self, stage: &'static str, since: Instant) -> Instant {
         let now = Instant::now();
-        self.stages
-            .push((stage, now.duration_since(since).as_secs_f64()));
+        self.stages.push((
+            stage,
+            now.duration_since(since).as_secs_f64(),
+            resident_bytes(),
+        ));
         now
     }
 
-    /// One line per stage: name, seconds, share of the total.
+    /// One line per stage: name, seconds, share of the total, resident memory at its end.
     pub fn table(&self) -> String {
-        let total: f64 = self.stages.iter().map(|(_, s)| s).sum();
+        let total: f64 = self.stages.iter().map(|(_, s, _)| s).sum();
         let mut out = String::new();
-        for (stage, secs) in &self.stages {
+        for (stage, secs, rss) in &self.stages {
+            let share = if total > 0.0 {
+                secs / total * 100.0
+            } else {
+                0.0
+            };
+            let rss = rss.map_or(String::new(), |b| {
+                format!("  {:>7.1} MB resident", b as f64 / 1e6)
+            });
             out.push_str(&format!(
-                "  {stage:<16} {secs:>8.3} s {:>5.1} %\n",
-                if total > 0.0 {
-                    secs / total * 100.0
-                } else {
-                    0.0
-                }
+                "  {stage:<16} {secs:>8.3} s {share:>5.1} %{rss}\n"
             ));
         }
         out.push_str(&format!("  {:<16} {total:>8.3} s\n", "total"));
         out
     }
+}
+
+/// Resident memory of this process (Linux: /proc/self/statm), for `--timings`.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 impl Generated {

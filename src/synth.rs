@@ -329,7 +329,7 @@ pub fn generate(
         used.insert((date, district, kind));
         drafts.push((date, precision, district, kind));
     }
-    drafts.sort_by(|a, b| (a.0, a.2, a.3).cmp(&(b.0, b.2, b.3)));
+    drafts.sort_by_key(|a| (a.0, a.2, a.3));
 
     let mut last_in_district: Vec<Option<String>> = vec![None; districts.len()];
     let mut by_province_year: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
@@ -720,7 +720,8 @@ fn incident(
             q(&format!("{} reported in {}", kind.label(), district.name)),
         );
         if rng.chance(0.5) {
-            let _ = writeln!(t, "author = {}", q(*rng.pick(AUTHORS)));
+            let author: &&str = rng.pick(AUTHORS);
+            let _ = writeln!(t, "author = {}", q(author));
         }
         if rng.chance(0.6) {
             let _ = writeln!(t, "url = \"https://example.org/synth/{id}/{}\"", k + 1);

@@ -42,7 +42,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build the site into the output folder (default public/), replacing it atomically.
+    /// Build the site into the output folder (default public/), rewriting only what changed.
     Build(BuildArgs),
     /// Check all content and templates without writing anything; report every problem.
     Check(CheckArgs),

@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one module per stage:
 //! config → content (load) → geo (boundary layers) + regions → validate (check and link)
-//! → index → render (in memory) → output (atomic write). `check` runs the same pipeline
+//! → index → render (in memory) → output (write what changed). `check` runs the same pipeline
 //! without the write; `serve` runs it on every change.
 
 pub mod atlas;

@@ -15,6 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +25,8 @@ import { chromium } from 'playwright-core';
 export const PREFIX = '/sitrep/';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const CHROMIUM = process.env.SITREP_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM = process.env.SITREP_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -40,7 +41,7 @@ const CHROMIUM_ARGS = [
 // The pages' Content-Security-Policy, also sent as a header so map.js is always tested under it.
 export const CSP = "default-src 'self'";
 
-const MIME = {
+export const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.htm': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -123,18 +124,28 @@ function resolveFile(dir, rel) {
   return { status: 404 };
 }
 
+// Types a static host such as GitHub Pages compresses (with `gzip: true`).
+const COMPRESSIBLE = /^(text\/|application\/(json|geo\+json|xml|atom\+xml|manifest\+json)|image\/svg\+xml)/;
+
 /**
  * Start the static server. Returns { origin, url(path), close(), requests } where `requests`
  * lists every request path the server saw ({ method, path, status }).
+ *
+ * Options: `port` (default 0: a free one); `cacheControl` (the Cache-Control header, default
+ * "no-store"); `gzip` (compress text types when the request accepts gzip, as a static host
+ * does; default false: the tests see the files' bytes); `rootFiles` (names of files of the
+ * site also served at the host root, e.g. ['robots.txt'] as when the site is published at a
+ * domain's root; default none).
  */
-export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
+export async function startServer({ mount = siteMount(), csp = CSP, port: wantPort = 0, cacheControl = 'no-store', gzip = false, rootFiles = [] } = {}) {
   const dir = resolve(mount.dir);
   const prefix = mount.prefix;
   const requests = [];
+  const gzipped = new Map();
   const server = createServer((req, res) => {
     const send = (status, headers = {}, body = '') => {
       requests.push({ method: req.method, path: req.url, status });
-      res.writeHead(status, { 'Cache-Control': 'no-store', ...headers });
+      res.writeHead(status, { 'Cache-Control': cacheControl, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { Allow: 'GET, HEAD' });
@@ -149,12 +160,13 @@ export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
     const notFound = () => {
       const page = join(dir, '404.html');
       if (existsSync(page)) {
-        return send(404, { 'Content-Type': MIME['.html'], 'Content-Security-Policy': csp }, readFileSync(page));
+        return send(404, { 'Content-Type': MIME['.html'], ...(csp ? { 'Content-Security-Policy': csp } : {}) }, readFileSync(page));
       }
       return send(404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Not found\n');
     };
-    if (!pathname.startsWith(prefix)) return notFound();
-    const found = resolveFile(dir, pathname.slice(prefix.length));
+    const atRoot = rootFiles.includes(pathname.slice(1));
+    if (!pathname.startsWith(prefix) && !atRoot) return notFound();
+    const found = resolveFile(dir, atRoot ? pathname.slice(1) : pathname.slice(prefix.length));
     if (found.status === 301) return send(301, { Location: `${pathname}/` });
     if (found.status !== 200) return found.status === 404 ? notFound() : send(found.status);
     const type = MIME[extname(found.file).toLowerCase()] || 'application/octet-stream';
@@ -165,13 +177,22 @@ export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
     };
     if (type.startsWith('text/html') && csp) headers['Content-Security-Policy'] = csp;
     requests.push({ method: req.method, path: req.url, status: 200 });
-    res.writeHead(200, { 'Cache-Control': 'no-store', ...headers });
+    if (gzip && COMPRESSIBLE.test(type)) {
+      headers.Vary = 'Accept-Encoding';
+      if (/\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
+        if (!gzipped.has(found.file)) gzipped.set(found.file, gzipSync(readFileSync(found.file)));
+        const body = gzipped.get(found.file);
+        res.writeHead(200, { 'Cache-Control': cacheControl, ...headers, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+        return res.end(req.method === 'HEAD' ? undefined : body);
+      }
+    }
+    res.writeHead(200, { 'Cache-Control': cacheControl, ...headers });
     if (req.method === 'HEAD') return res.end();
     createReadStream(found.file).pipe(res);
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(0, '127.0.0.1', ok);
+    server.listen(wantPort, '127.0.0.1', ok);
   });
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;

@@ -108,9 +108,16 @@ function buildSite(baseUrl) {
 function basePathOf(dir) {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) throw new Error(`${index} not found: --site must be a built site`);
-  const m = /<link rel="canonical" href="([^"]+)"/.exec(readFileSync(index, 'utf8'));
-  if (!m) throw new Error(`${index} has no <link rel="canonical">: cannot tell the base path`);
-  const path = new URL(m[1]).pathname;
+  // The output is minified: attributes in any order, quoted or not.
+  const attr = (tag, name) => {
+    const m = new RegExp(`\\s${name}=(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
+    return m && (m[1] ?? m[2] ?? m[3]);
+  };
+  const links = readFileSync(index, 'utf8').match(/<link\b[^>]*>/gi) || [];
+  const canonical = links.find((tag) => (attr(tag, 'rel') || '').toLowerCase() === 'canonical');
+  const href = canonical && attr(canonical, 'href');
+  if (!href) throw new Error(`${index} has no <link rel="canonical">: cannot tell the base path`);
+  const path = new URL(href.replace(/&amp;/g, '&')).pathname;
   return path.endsWith('/') ? path : `${path}/`;
 }
 
@@ -198,6 +205,10 @@ async function main() {
 
   const lhVersion = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'lighthouse', 'package.json'), 'utf8')).version;
   const results = []; // { preset, page, path, runs: [{cat: score}], median: {cat: score}, lost: {cat: [..]} }
+  // The browser tests' flags (headless, no sandbox, no GPU, no host but 127.0.0.1 …) plus
+  // --disable-dev-shm-usage: not needed where /dev/shm is large, but a container's default
+  // 64 MB /dev/shm can crash Chromium's renderer mid-audit. Plain --headless is the new headless
+  // mode in current Chromium; Lighthouse needs nothing else.
   const chromeFlags = [...CHROMIUM_ARGS, '--disable-dev-shm-usage'];
   try {
     for (const preset of presets) {

@@ -180,7 +180,7 @@ function lostPoints(lhr, category) {
 
 function chromiumVersion() {
   try {
-    return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+    return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'unknown';
   }
@@ -258,7 +258,12 @@ async function main() {
     const cells = CATEGORIES.map((c) => {
       const ok = r.median[c] >= THRESHOLDS[c];
       if (!ok) misses.push(`${r.preset} ${r.page}: ${CATEGORY_NAMES[c]} ${r.median[c]} < ${THRESHOLDS[c]}`);
-      return ok ? String(r.median[c]) : `**${r.median[c]}** ✗`;
+      // The range of the runs, where they differ.
+      const all = r.runs.map((run) => run[c]);
+      const lo = Math.min(...all);
+      const hi = Math.max(...all);
+      const range = lo === hi ? '' : ` (${lo}–${hi})`;
+      return ok ? `${r.median[c]}${range}` : `**${r.median[c]}** ✗${range}`;
     });
     return `| ${r.preset} | ${r.page} | \`${r.path}\` | ${cells.join(' | ')} |`;
   });
@@ -266,7 +271,7 @@ async function main() {
   const lostLines = [];
   for (const r of results) {
     for (const l of Object.values(r.lost)) {
-      lostLines.push(`- ${r.preset} ${r.page}, ${CATEGORY_NAMES[l.category]}: \`${l.id}\` (${l.title}) score ${Math.round(l.score * 100) / 100}${l.display ? `, ${l.display}` : ''}, in ${l.runs} of ${runs} runs`);
+      lostLines.push(`- ${r.preset} ${r.page}, ${CATEGORY_NAMES[l.category]}: \`${l.id}\` (${l.title}) worst score ${Math.round(l.score * 100) / 100}${l.display ? ` (${l.display})` : ''}, in ${l.runs} of ${runs} runs`);
     }
   }
   console.log(table);
@@ -280,7 +285,7 @@ async function main() {
     const command = ['node', relative(REPO_ROOT, process.argv[1]), ...process.argv.slice(2)].join(' ');
     const block = [
       MARK_BEGIN,
-      `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\`: Lighthouse ${lhVersion}, ${chromiumVersion()}, Node ${process.version}, on ${os.type()} ${os.release()} with ${cpus.length} × ${cpus[0]?.model?.trim() || 'unknown CPU'} and ${Math.round(os.totalmem() / 2 ** 30)} GiB of memory (load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} at the end). Median of ${runs} run${runs === 1 ? '' : 's'} per page and preset.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\`: Lighthouse ${lhVersion}, ${chromiumVersion()}, Node ${process.version}, on ${os.type()} ${os.release()} with ${cpus.length} × ${cpus[0]?.model?.trim() || 'unknown CPU'} and ${Math.round(os.totalmem() / 2 ** 30)} GiB of memory (load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} at the end). Median of ${runs} run${runs === 1 ? '' : 's'} per page and preset; where the runs differ, their range follows in brackets.`,
       '',
       table,
       '',

@@ -13,10 +13,11 @@
 // it then serves it at. With --site it serves that folder under the base path its home page's
 // canonical link names (e.g. /sitrep/).
 //
-// The server is the browser tests' static server (tests/browser/harness.mjs), set up the way
-// GitHub Pages serves a project site: under a sub-path, gzip for text types when the browser
-// accepts it, `Cache-Control: max-age=600`, no Content-Security-Policy header (the pages carry
-// theirs in a <meta> element). One exception to the sub-path: the site's robots.txt is also
+// The server (below) serves the site the way GitHub Pages serves a project site: under a
+// sub-path, with the browser tests' MIME types and path resolution (tests/browser/harness.mjs),
+// gzip for text types when the browser accepts it, `Cache-Control: max-age=600`, no
+// Content-Security-Policy header (the pages carry theirs in a <meta> element), the site's
+// 404.html for what is missing. One exception to the sub-path: the site's robots.txt is also
 // served at the host root, where crawlers (and Lighthouse's robots-txt audit) look for it, as
 // when the atlas is published at a domain's root; otherwise that audit would not apply.
 //
@@ -28,14 +29,15 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer } from 'node:http';
 import os from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
-import { CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, startServer } from '../tests/browser/harness.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, MIME, REPO_ROOT, resolveFile } from '../tests/browser/harness.mjs';
 
 const THRESHOLDS = { performance: 95, accessibility: 100, 'best-practices': 100, seo: 95 };
 const CATEGORIES = Object.keys(THRESHOLDS);
@@ -78,16 +80,72 @@ if (!existsSync(CHROMIUM)) {
   process.exit(2);
 }
 
-/** A free TCP port on 127.0.0.1 (the server is then started on it). */
-function freePort() {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
+// Types GitHub Pages sends gzip-compressed (to a browser that accepts gzip).
+const COMPRESSIBLE = /^(text\/|application\/(json|geo\+json|xml|atom\+xml|manifest\+json)|image\/svg\+xml)/;
+// GitHub Pages' cache header, the same for every file.
+const CACHE_CONTROL = 'max-age=600';
+
+/**
+ * Serves `dir` under `prefix` on 127.0.0.1 (a free port). The folder can be given later with
+ * setDir(), so the site can be built for the port the server got.
+ */
+async function startPagesServer(prefix) {
+  let dir = null;
+  const gzipped = new Map();
+  const server = createServer((req, res) => {
+    const send = (status, headers, body) => {
+      res.writeHead(status, { 'Cache-Control': CACHE_CONTROL, ...headers });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    const sendFile = (status, file, extra = {}) => {
+      const type = MIME[extname(file).toLowerCase()] || 'application/octet-stream';
+      const headers = { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff', ...extra };
+      let body = readFileSync(file);
+      if (COMPRESSIBLE.test(type)) {
+        headers.Vary = 'Accept-Encoding';
+        if (/\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
+          if (!gzipped.has(file)) gzipped.set(file, gzipSync(body));
+          body = gzipped.get(file);
+          headers['Content-Encoding'] = 'gzip';
+        }
+      }
+      send(status, { ...headers, 'Content-Length': body.length }, body);
+    };
+    const notFound = () => (existsSync(join(dir, '404.html'))
+      ? sendFile(404, join(dir, '404.html'))
+      : send(404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Not found\n'));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { Allow: 'GET, HEAD' }, '');
+    if (!dir) return send(503, {}, '');
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
+    } catch {
+      return send(400, {}, '');
+    }
+    if (pathname.includes('\0')) return send(400, {}, '');
+    if (pathname === '/robots.txt' && existsSync(join(dir, 'robots.txt'))) return sendFile(200, join(dir, 'robots.txt'));
+    if (pathname === prefix.slice(0, -1)) return send(301, { Location: prefix }, '');
+    if (!pathname.startsWith(prefix)) return notFound();
+    const found = resolveFile(dir, pathname.slice(prefix.length));
+    if (found.status === 301) return send(301, { Location: `${pathname}/` }, '');
+    if (found.status === 404) return notFound();
+    if (found.status !== 200) return send(found.status, {}, '');
+    return sendFile(200, found.file);
   });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', ok);
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    setDir: (d) => { dir = resolve(d); },
+    url: (path) => `${origin}${prefix}${path}`,
+    close: () => new Promise((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
 }
 
 /** Builds the atlas into a temporary folder for base URL `baseUrl`; returns the folder. */
@@ -189,17 +247,18 @@ function chromiumVersion() {
 async function main() {
   let dir;
   let prefix;
-  let port = 0;
+  let server;
   if (args.site) {
     dir = resolve(args.site);
     prefix = basePathOf(dir);
+    server = await startPagesServer(prefix);
   } else {
-    port = await freePort();
     prefix = '/sitrep/';
-    console.error(`Building the atlas for http://127.0.0.1:${port}${prefix} …`);
-    dir = buildSite(`http://127.0.0.1:${port}${prefix}`);
+    server = await startPagesServer(prefix);
+    console.error(`Building the atlas for ${server.origin}${prefix} …`);
+    dir = buildSite(`${server.origin}${prefix}`);
   }
-  const server = await startServer({ mount: { dir, prefix }, csp: '', port, cacheControl: 'max-age=600', gzip: true, rootFiles: ['robots.txt'] });
+  server.setDir(dir);
   const pages = pickPages(dir, prefix);
   if (args.reports) mkdirSync(args.reports, { recursive: true });
 

@@ -15,7 +15,6 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +103,7 @@ export function readSiteJson(urlPath, mount) {
   return JSON.parse(readSiteFile(urlPath, mount).toString('utf8'));
 }
 
-function resolveFile(dir, rel) {
+export function resolveFile(dir, rel) {
   // rel is the decoded path below the prefix, without a leading slash.
   const target = normalize(join(dir, rel));
   if (target !== dir && !target.startsWith(dir.endsWith(sep) ? dir : dir + sep)) return { status: 403 };
@@ -124,28 +123,18 @@ function resolveFile(dir, rel) {
   return { status: 404 };
 }
 
-// Types a static host such as GitHub Pages compresses (with `gzip: true`).
-const COMPRESSIBLE = /^(text\/|application\/(json|geo\+json|xml|atom\+xml|manifest\+json)|image\/svg\+xml)/;
-
 /**
  * Start the static server. Returns { origin, url(path), close(), requests } where `requests`
  * lists every request path the server saw ({ method, path, status }).
- *
- * Options: `port` (default 0: a free one); `cacheControl` (the Cache-Control header, default
- * "no-store"); `gzip` (compress text types when the request accepts gzip, as a static host
- * does; default false: the tests see the files' bytes); `rootFiles` (names of files of the
- * site also served at the host root, e.g. ['robots.txt'] as when the site is published at a
- * domain's root; default none).
  */
-export async function startServer({ mount = siteMount(), csp = CSP, port: wantPort = 0, cacheControl = 'no-store', gzip = false, rootFiles = [] } = {}) {
+export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
   const dir = resolve(mount.dir);
   const prefix = mount.prefix;
   const requests = [];
-  const gzipped = new Map();
   const server = createServer((req, res) => {
     const send = (status, headers = {}, body = '') => {
       requests.push({ method: req.method, path: req.url, status });
-      res.writeHead(status, { 'Cache-Control': cacheControl, ...headers });
+      res.writeHead(status, { 'Cache-Control': 'no-store', ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { Allow: 'GET, HEAD' });
@@ -160,13 +149,12 @@ export async function startServer({ mount = siteMount(), csp = CSP, port: wantPo
     const notFound = () => {
       const page = join(dir, '404.html');
       if (existsSync(page)) {
-        return send(404, { 'Content-Type': MIME['.html'], ...(csp ? { 'Content-Security-Policy': csp } : {}) }, readFileSync(page));
+        return send(404, { 'Content-Type': MIME['.html'], 'Content-Security-Policy': csp }, readFileSync(page));
       }
       return send(404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Not found\n');
     };
-    const atRoot = rootFiles.includes(pathname.slice(1));
-    if (!pathname.startsWith(prefix) && !atRoot) return notFound();
-    const found = resolveFile(dir, atRoot ? pathname.slice(1) : pathname.slice(prefix.length));
+    if (!pathname.startsWith(prefix)) return notFound();
+    const found = resolveFile(dir, pathname.slice(prefix.length));
     if (found.status === 301) return send(301, { Location: `${pathname}/` });
     if (found.status !== 200) return found.status === 404 ? notFound() : send(found.status);
     const type = MIME[extname(found.file).toLowerCase()] || 'application/octet-stream';
@@ -177,22 +165,13 @@ export async function startServer({ mount = siteMount(), csp = CSP, port: wantPo
     };
     if (type.startsWith('text/html') && csp) headers['Content-Security-Policy'] = csp;
     requests.push({ method: req.method, path: req.url, status: 200 });
-    if (gzip && COMPRESSIBLE.test(type)) {
-      headers.Vary = 'Accept-Encoding';
-      if (/\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
-        if (!gzipped.has(found.file)) gzipped.set(found.file, gzipSync(readFileSync(found.file)));
-        const body = gzipped.get(found.file);
-        res.writeHead(200, { 'Cache-Control': cacheControl, ...headers, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
-        return res.end(req.method === 'HEAD' ? undefined : body);
-      }
-    }
-    res.writeHead(200, { 'Cache-Control': cacheControl, ...headers });
+    res.writeHead(200, { 'Cache-Control': 'no-store', ...headers });
     if (req.method === 'HEAD') return res.end();
     createReadStream(found.file).pipe(res);
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(wantPort, '127.0.0.1', ok);
+    server.listen(0, '127.0.0.1', ok);
   });
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;

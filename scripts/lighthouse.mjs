@@ -48,7 +48,8 @@ const MARK_END = '<!-- lighthouse:end -->';
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error('usage: node scripts/lighthouse.mjs [--site DIR] [--runs N] [--preset mobile|desktop|both] [--out FILE | --no-write] [--reports DIR] [--district PATH] [--incident PATH] [--only NAME,…]');
-  process.exit(2);
+  console.error('(docs/lighthouse.md describes each flag)');
+  process.exit(message ? 2 : 0);
 }
 
 let args;

@@ -110,7 +110,14 @@ impl Incremental {
         let site = site_of(config, geo, &model);
         let locators = self.locators.get_or_insert_with(|| Locators::new(&site));
         if diagnostics.iter().any(Diagnostic::is_error) {
-            let paths = self.paths.clone();
+            // With no good build yet there is no page list to check links against: render the
+            // valid records in memory for it (as `check` does), so links are not all "broken".
+            let paths = match (&self.last, &self.templates) {
+                (None, Some(tera)) => {
+                    render::output_paths(&render::render_with(&site, tera, locators)?)
+                }
+                _ => self.paths.clone(),
+            };
             diagnostics.extend(validate::check_markdown_links(
                 raw,
                 &with_records(paths, raw),

@@ -210,6 +210,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let outcome = engine.build(&everything);
     reporter.outcome(&outcome, started, "built the site");
     shared.apply(outcome, &engine.config.base_path);
+    // Watch before listening: a change saved as soon as the server answers is never missed.
+    let mut watcher = Watcher::start(&engine.sources)?;
 
     let address = SocketAddr::new(options.bind, options.port);
     let server = tiny_http::Server::http(address)
@@ -233,7 +235,6 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     })
     .context("cannot install the Ctrl-C handler")?;
 
-    let mut watcher = Watcher::start(&engine.sources)?;
     loop {
         if stop.try_recv().is_ok() {
             break;

@@ -24,8 +24,8 @@ import { chromium } from 'playwright-core';
 export const PREFIX = '/sitrep/';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const CHROMIUM = process.env.SITREP_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM = process.env.SITREP_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -40,7 +40,7 @@ const CHROMIUM_ARGS = [
 // The pages' Content-Security-Policy, also sent as a header so map.js is always tested under it.
 export const CSP = "default-src 'self'";
 
-const MIME = {
+export const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.htm': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -103,7 +103,7 @@ export function readSiteJson(urlPath, mount) {
   return JSON.parse(readSiteFile(urlPath, mount).toString('utf8'));
 }
 
-function resolveFile(dir, rel) {
+export function resolveFile(dir, rel) {
   // rel is the decoded path below the prefix, without a leading slash.
   const target = normalize(join(dir, rel));
   if (target !== dir && !target.startsWith(dir.endsWith(sep) ? dir : dir + sep)) return { status: 403 };

@@ -135,4 +135,18 @@ fn writes_only_into_empty_or_its_own_folders() {
     assert!(result.status.success(), "{}", text(&result));
     assert_eq!(incident_files(&foreign).len(), 20);
     assert_eq!(std::fs::read_to_string(&outside).expect("kept"), "outside");
+    // Never over the site it reads from, even with --force.
+    let result = sitrep(
+        &repo_root(),
+        &[
+            "synth",
+            "--incidents",
+            "5",
+            "--out",
+            repo_root().to_str().expect("utf8"),
+            "--force",
+        ],
+    );
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(repo_root().join("content/actors/ttp.toml").is_file());
 }

@@ -13,6 +13,18 @@ use super::{human_bytes, Ui};
 pub fn run(root: &Path, args: &SynthArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let config = Config::load(root, &Overrides::default())?;
+    // Even with --force, never over the site the layers and theme come from.
+    if let (Ok(out), Ok(source)) = (
+        std::fs::canonicalize(&args.out),
+        std::fs::canonicalize(root),
+    ) {
+        if out == source {
+            anyhow::bail!(
+                "refusing to write a synthetic site into {}: it is the site given by --root, whose theme and boundary layers synth reads; choose another --out",
+                args.out.display()
+            );
+        }
+    }
     ui.progress("fetching boundary layers");
     let geo = sitrep::load_geodata(&config)?;
     let sources = synth::Sources::from_config(&config)?;

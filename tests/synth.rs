@@ -135,18 +135,40 @@ fn writes_only_into_empty_or_its_own_folders() {
     assert!(result.status.success(), "{}", text(&result));
     assert_eq!(incident_files(&foreign).len(), 20);
     assert_eq!(std::fs::read_to_string(&outside).expect("kept"), "outside");
-    // Never over the site it reads from, even with --force.
+    // Never over the site it reads from, even with --force (a copy of the repository's
+    // config stands in for the repository).
+    let source = dir.path().join("source");
+    std::fs::create_dir_all(source.join("content/actors")).expect("mkdir");
+    std::fs::write(source.join("content/actors/keep.toml"), "name = \"Keep\"").expect("write");
+    let config = std::fs::read_to_string(repo_root().join("sitrep.toml")).expect("config");
+    let config = config
+        .replace(
+            "theme = \"default\"",
+            &format!(
+                "theme = {:?}",
+                repo_root().join("themes/default").display().to_string()
+            ),
+        )
+        .replace(
+            "[geodata]\n",
+            &format!(
+                "[geodata]\nmirror = {:?}\n",
+                repo_root().join("../shared/geodata").display().to_string()
+            ),
+        );
+    std::fs::write(source.join("sitrep.toml"), config).expect("write");
     let result = sitrep(
-        &repo_root(),
+        &source,
         &[
             "synth",
             "--incidents",
             "5",
             "--out",
-            repo_root().to_str().expect("utf8"),
+            source.to_str().expect("utf8"),
             "--force",
         ],
     );
     assert_eq!(result.status.code(), Some(2), "{}", text(&result));
-    assert!(repo_root().join("content/actors/ttp.toml").is_file());
+    assert!(text(&result).contains("--root"), "{}", text(&result));
+    assert!(source.join("content/actors/keep.toml").is_file());
 }

@@ -13,7 +13,8 @@ mod cmd;
 
 /// mimalloc instead of the system allocator: rendering makes and frees millions of small
 /// values (template contexts, the minifier's tree), and glibc's malloc spent about a third of
-/// the build's CPU time on them (docs/benchmarks.md).
+/// the build's CPU time on them. Built without transparent huge pages (`no_thp`): zeroing
+/// fresh 2 MB pages cost a fifth of the build's time (docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -9,7 +9,10 @@ mod feeds;
 mod filters;
 mod mapdata;
 pub mod markdown;
+mod lists;
 mod pages;
+mod paging;
+mod points;
 mod svg;
 mod views;
 
@@ -48,6 +51,14 @@ pub struct Page {
 }
 
 pub use affected::{page_path, plan_affected, render_data, render_keys, AffectedPlan, PageKey};
+pub use lists::ListKey;
+
+/// Folder of the map's overview cluster files (their number depends on the data).
+pub const CLUSTERS_DIR: &str = "data/map/clusters/";
+
+/// Outputs whose number depends on the data as a whole (overview cluster zooms, the parts of
+/// a split sitemap), by path prefix: `serve` drops the ones a partial render no longer makes.
+pub const VARIABLE_OUTPUTS: &[&str] = &[CLUSTERS_DIR, feeds::SITEMAP_PART_PREFIX];
 pub use svg::Locators;
 
 /// Renders the whole site into memory, sorted by path.
@@ -64,7 +75,7 @@ pub fn render_with(
     let pages = pages::all(site, locators);
     let mut files: Vec<OutputFile> = render_pages(tera, &pages)?;
     files.extend(data::downloads(site)?);
-    files.extend(mapdata::layers(site)?);
+    files.extend(mapdata::layers(site, None)?);
     files.extend(feeds::all(site, &output_paths(&files)));
     files.extend(assets::copy(site.config)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -51,8 +51,9 @@ pub struct Incremental {
     pending_full: bool,
     /// Diagnostics of the latest build, good or not.
     diagnostics: Vec<Diagnostic>,
-    /// Pages of the last good build still to render (see `finish`).
-    deferred: Option<Vec<PageKey>>,
+    /// Pages of the last good build still to render, and the years whose map points changed
+    /// (see `finish`).
+    deferred: Option<(Vec<PageKey>, BTreeSet<i32>)>,
 }
 
 impl Incremental {
@@ -139,7 +140,13 @@ impl Incremental {
                 }
                 paths.extend(files.iter().map(|f| f.path.clone()));
                 paths.extend(plan.then.iter().map(|&k| render::page_path(&site, k)));
-                (files, plan.removed, false, paths, Some(plan.then))
+                (
+                    files,
+                    plan.removed,
+                    false,
+                    paths,
+                    Some((plan.then, plan.point_years)),
+                )
             }
             _ => {
                 let files = render::render_with(&site, tera, locators)?;
@@ -174,7 +181,7 @@ impl Incremental {
     /// Renders what the last build deferred: the lists, indexes, downloads, map data and
     /// feeds that also show the changed incidents. `None` when nothing is left.
     pub fn finish(&mut self, config: &Config, geo: &GeoData) -> Option<anyhow::Result<Outcome>> {
-        let keys = self.deferred.take()?;
+        let (keys, point_years) = self.deferred.take()?;
         let (Some(model), Some(tera), Some(locators)) =
             (&self.last, &self.templates, &self.locators)
         else {
@@ -182,17 +189,34 @@ impl Incremental {
         };
         let site = site_of(config, geo, model);
         let rendered = render::render_keys(&site, tera, locators, &keys).and_then(|mut files| {
-            files.extend(render::render_data(&site, &self.paths)?);
+            files.extend(render::render_data(&site, &self.paths, Some(&point_years))?);
             Ok(files)
         });
         Some(match rendered {
-            Ok(files) => Ok(Outcome::Built {
-                files,
-                removed: Vec::new(),
-                complete: false,
-                diagnostics: self.diagnostics.clone(),
-                more: false,
-            }),
+            Ok(files) => {
+                // Outputs whose number depends on the data: drop the ones left over.
+                let fresh: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+                let removed: Vec<String> = self
+                    .paths
+                    .iter()
+                    .filter(|p| {
+                        render::VARIABLE_OUTPUTS.iter().any(|v| p.starts_with(v))
+                            && !fresh.contains(p.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                for p in &removed {
+                    self.paths.remove(p);
+                }
+                self.paths.extend(files.iter().map(|f| f.path.clone()));
+                Ok(Outcome::Built {
+                    files,
+                    removed,
+                    complete: false,
+                    diagnostics: self.diagnostics.clone(),
+                    more: false,
+                })
+            }
             Err(e) => {
                 // The served lists are now older than the model: render everything next time.
                 self.pending_full = true;

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -123,11 +124,24 @@ function resolveFile(dir, rel) {
   return { status: 404 };
 }
 
+// Text types a static host sends gzip-compressed when the browser accepts it (as GitHub Pages,
+// Netlify or nginx with gzip_static do), so transfer sizes measured in tests are realistic.
+const COMPRESSIBLE = /^(text\/|application\/(json|geo\+json|xml|atom\+xml|manifest\+json)|image\/svg)/;
+const gzipCache = new Map();
+
+function gzipped(file) {
+  const { mtimeMs, size } = statSync(file);
+  const key = `${file}:${mtimeMs}:${size}`;
+  if (!gzipCache.has(key)) gzipCache.set(key, gzipSync(readFileSync(file), { level: 6 }));
+  return gzipCache.get(key);
+}
+
 /**
  * Start the static server. Returns { origin, url(path), close(), requests } where `requests`
- * lists every request path the server saw ({ method, path, status }).
+ * lists every request path the server saw ({ method, path, status }). Text files are sent
+ * gzip-compressed to clients that accept it (`gzip: false` turns that off).
  */
-export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
+export async function startServer({ mount = siteMount(), csp = CSP, gzip = true } = {}) {
   const dir = resolve(mount.dir);
   const prefix = mount.prefix;
   const requests = [];
@@ -165,6 +179,14 @@ export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
     };
     if (type.startsWith('text/html') && csp) headers['Content-Security-Policy'] = csp;
     requests.push({ method: req.method, path: req.url, status: 200 });
+    const compress = gzip && COMPRESSIBLE.test(type) && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+    if (compress) {
+      const body = gzipped(found.file);
+      res.writeHead(200, {
+        'Cache-Control': 'no-store', ...headers, 'Content-Length': body.length, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding',
+      });
+      return res.end(req.method === 'HEAD' ? undefined : body);
+    }
     res.writeHead(200, { 'Cache-Control': 'no-store', ...headers });
     if (req.method === 'HEAD') return res.end();
     createReadStream(found.file).pipe(res);

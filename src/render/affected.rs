@@ -8,9 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Datelike;
 
 use super::lists::{self, ListKey};
-use super::{
-    data, feeds, mapdata, pages, paging, render_pages, Locators, OutputFile, Page, Site,
-};
+use super::{data, feeds, mapdata, pages, paging, render_pages, Locators, OutputFile, Page, Site};
 
 /// A page of the site, by what it shows. Indices refer to the site the plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +146,8 @@ pub fn plan_affected(old: &Site, new: &Site, changed: &BTreeSet<String>) -> Affe
         }
     }
     for (old_key, new_key) in list_keys {
-        let everything = matches!(new_key, Some(ListKey::TimelineYear(_))) && timeline_shared_changed;
+        let everything =
+            matches!(new_key, Some(ListKey::TimelineYear(_))) && timeline_shared_changed;
         list_pages(old, new, old_key, new_key, changed, everything, &mut plan);
     }
     plan
@@ -178,7 +177,9 @@ fn list_pages(
     };
     let old_items = ids(old, old_key);
     let new_items = ids(new, new_key);
-    let old_pages = old_key.map_or(0, |k| paging::page_count(old_items.len(), lists::per_page(old, k)));
+    let old_pages = old_key.map_or(0, |k| {
+        paging::page_count(old_items.len(), lists::per_page(old, k))
+    });
     let Some(key) = new_key else {
         if let Some(k) = old_key {
             let dir = lists::dir(old, k);
@@ -191,14 +192,19 @@ fn list_pages(
     let new_pages = paging::page_count(new_items.len(), per_page);
     let same_order = old_key.is_some()
         && old_items.len() == new_items.len()
-        && old_items.iter().zip(&new_items).all(|(&a, &b)| {
-            old.atlas.incidents[a].id == new.atlas.incidents[b].id
-        });
+        && old_items
+            .iter()
+            .zip(&new_items)
+            .all(|(&a, &b)| old.atlas.incidents[a].id == new.atlas.incidents[b].id);
     let dates_kept = changed.iter().all(|id| {
         let date = |site: &Site| {
             site.index.by_id.get(id).map(|&i| {
                 let incident = &site.atlas.incidents[i];
-                (incident.date, super::views::date_last(incident), lists::month_key(site, i))
+                (
+                    incident.date,
+                    super::views::date_last(incident),
+                    lists::month_key(site, i),
+                )
             })
         };
         date(old) == date(new)

@@ -52,7 +52,10 @@ fn split_sitemaps(
     let urlset = |pages: &[&str]| {
         let mut out = format!("{XML}<urlset {NS}>\n");
         for path in pages {
-            out.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&absolute(path))));
+            out.push_str(&format!(
+                "  <url><loc>{}</loc></url>\n",
+                xml_escape(&absolute(path))
+            ));
         }
         out.push_str("</urlset>\n");
         out.into_bytes()
@@ -195,7 +198,12 @@ mod tests {
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+            [
+                "sitemap-1.xml",
+                "sitemap-2.xml",
+                "sitemap-3.xml",
+                "sitemap.xml"
+            ]
         );
         let index = text(&files[3].bytes);
         assert!(index.contains("<sitemapindex"));
@@ -207,7 +215,11 @@ mod tests {
             let xml = text(&f.bytes);
             let n = xml.matches("<url>").count();
             assert!((1..=2).contains(&n), "{}: {n} URLs", f.path);
-            seen.extend(xml.split("<loc>").skip(1).map(|s| s.split('<').next().unwrap_or("").to_string()));
+            seen.extend(
+                xml.split("<loc>")
+                    .skip(1)
+                    .map(|s| s.split('<').next().unwrap_or("").to_string()),
+            );
         }
         let want: Vec<String> = pages.iter().map(|p| format!("https://x.org/{p}")).collect();
         assert_eq!(seen, want);

@@ -166,10 +166,7 @@ pub fn grouped(
         }
         if new_month {
             let continued = first && current == Some((year, month));
-            if let Some(months) = years
-                .last_mut()
-                .and_then(|y| y["months"].as_array_mut())
-            {
+            if let Some(months) = years.last_mut().and_then(|y| y["months"].as_array_mut()) {
                 months.push(json!({
                     "month": month,
                     "label": month_label(year, month),

@@ -83,8 +83,12 @@ fn slice<'a>(
         .get(n.saturating_sub(1))
         .map(|(_, r)| r.clone())
         .unwrap_or(0..0);
-    let spans: Option<Vec<(String, String)>> =
-        spans.then(|| pages.iter().map(|(_, r)| lists::span(site, &items[r.clone()])).collect());
+    let spans: Option<Vec<(String, String)>> = spans.then(|| {
+        pages
+            .iter()
+            .map(|(_, r)| lists::span(site, &items[r.clone()]))
+            .collect()
+    });
     let before = range.start.checked_sub(1).map(|b| items[b]);
     ListSlice {
         items: &items[range],
@@ -396,7 +400,8 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
         &lists::grouped(site, part.items, part.before, &year_stats),
     );
     p.context.insert("pager", &part.pager);
-    p.context.insert("filters", &super::filters::choices_without_counts(site));
+    p.context
+        .insert("filters", &super::filters::choices_without_counts(site));
     p
 }
 
@@ -483,14 +488,16 @@ fn region(
         }),
     );
     p.context.insert("lineage", &site.lineage(r));
-    p.context.insert("stats", &site.stats_view(&site.index.region_stats[r]));
+    p.context
+        .insert("stats", &site.stats_view(&site.index.region_stats[r]));
     let region_years = &site.index.region_years[r];
     let year_stats = |y: i32| region_years.get(&y).cloned().unwrap_or_default();
     p.context.insert(
         "timeline",
         &lists::grouped(site, part.items, part.before, &year_stats),
     );
-    p.context.insert("jump", &jump_to_years(site, key, items, n));
+    p.context
+        .insert("jump", &jump_to_years(site, key, items, n));
     p.context.insert("pager", &part.pager);
     p.context.insert("first_page", &(n == 1));
     if n > 1 {
@@ -722,13 +729,21 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
     for &i in items {
         stats.add(&site.atlas.incidents[i]);
     }
-    let cards: Vec<Value> = part.items.iter().map(|&i| {
-        let mut card = site.incident_card(i);
-        let status = site.atlas.incidents[i].perpetrators.iter().find(|p| p.actor == actor.slug).map(|p| p.attribution);
-        card["status"] = json!(status.map(|s| s.term()));
-        card["status_label"] = json!(status.map(|s| s.label()));
-        card
-    }).collect();
+    let cards: Vec<Value> = part
+        .items
+        .iter()
+        .map(|&i| {
+            let mut card = site.incident_card(i);
+            let status = site.atlas.incidents[i]
+                .perpetrators
+                .iter()
+                .find(|p| p.actor == actor.slug)
+                .map(|p| p.attribution);
+            card["status"] = json!(status.map(|s| s.term()));
+            card["status_label"] = json!(status.map(|s| s.label()));
+            card
+        })
+        .collect();
     p.context.insert("pager", &part.pager);
     p.context.insert("first_page", &(n == 1));
     p.context.insert("actor", &json!({

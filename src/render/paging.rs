@@ -108,6 +108,9 @@ mod tests {
         assert_eq!(page_of(3, 3), 2);
         assert_eq!(page_of(6, 3), 3);
         assert_eq!(page_dir("timeline/2020/", 1), "timeline/2020/");
-        assert_eq!(page_file("timeline/2020/", 3), "timeline/2020/page/3/index.html");
+        assert_eq!(
+            page_file("timeline/2020/", 3),
+            "timeline/2020/page/3/index.html"
+        );
     }
 }

@@ -158,29 +158,31 @@ fn year_file(site: &Site, year: i32, items: &[usize]) -> Value {
                 DatePrecision::Month => 1,
                 DatePrecision::Year => 2,
             };
-            let row = json!([
-                incident.id,
-                round(lon),
-                round(lat),
-                incident.date.to_string(),
-                (date_last != incident.date).then(|| date_last.to_string()),
-                precision,
-                types.index(kind.term(), || json!([kind.term(), kind.label()])),
-                regions.index(region_id, || json!(region_id)),
-                incident
-                    .perpetrators
-                    .iter()
-                    .map(|p| actors.index(&p.actor, || json!([p.actor, site.actor_label(&p.actor)])))
-                    .collect::<Vec<_>>(),
-                incident.killed.map(|f| f.min),
-                incident.killed.map(|f| f.max),
-                incident.injured.map(|f| f.min),
-                incident.injured.map(|f| f.max),
-                incident.title,
-                site.date_label(incident),
-                places.index(&place, || json!(place)),
-                attributions.index(&attribution, || json!(attribution)),
-            ]);
+            let row =
+                json!([
+                    incident.id,
+                    round(lon),
+                    round(lat),
+                    incident.date.to_string(),
+                    (date_last != incident.date).then(|| date_last.to_string()),
+                    precision,
+                    types.index(kind.term(), || json!([kind.term(), kind.label()])),
+                    regions.index(region_id, || json!(region_id)),
+                    incident
+                        .perpetrators
+                        .iter()
+                        .map(|p| actors
+                            .index(&p.actor, || json!([p.actor, site.actor_label(&p.actor)])))
+                        .collect::<Vec<_>>(),
+                    incident.killed.map(|f| f.min),
+                    incident.killed.map(|f| f.max),
+                    incident.injured.map(|f| f.min),
+                    incident.injured.map(|f| f.max),
+                    incident.title,
+                    site.date_label(incident),
+                    places.index(&place, || json!(place)),
+                    attributions.index(&attribution, || json!(attribution)),
+                ]);
             Some(row)
         })
         .collect();
@@ -202,7 +204,9 @@ fn project(lon: f64, lat: f64, zoom: u32) -> (f64, f64) {
     let scale = 256.0 * f64::from(1u32 << zoom);
     let lat = lat.clamp(-85.051_128_779_8, 85.051_128_779_8).to_radians();
     let x = scale * (0.5 + lon / 360.0);
-    let y = scale * (0.5 - (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() / (2.0 * std::f64::consts::PI));
+    let y = scale
+        * (0.5
+            - (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() / (2.0 * std::f64::consts::PI));
     (x, y)
 }
 

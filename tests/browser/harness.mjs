@@ -331,6 +331,54 @@ export async function runAxe(page, { exclude = [] } = {}) {
   }, exclude);
 }
 
+/**
+ * Every map point of the built site, read from data/map/points/index.json and the year files
+ * (independently of the map script), as a GeoJSON-like collection: Point features whose
+ * properties are id, title, url, date, date_last, date_label, date_precision, type, type_label,
+ * region, actors, killed, killed_max, injured, injured_max, killed_label, injured_label, place,
+ * attribution_label.
+ */
+export function readPoints(mount = siteMount()) {
+  const index = readSiteJson(`${PREFIX}data/map/points/index.json`, mount);
+  const col = Object.fromEntries(index.fields.map((name, i) => [name, i]));
+  const label = (lo, hi) => (lo === null ? 'not reported' : lo === hi || hi === null ? String(lo) : `${lo}\u2013${hi}`);
+  const features = [];
+  for (const { year } of index.years) {
+    const file = readSiteJson(`${PREFIX}data/map/points/${year}.json`, mount);
+    for (const row of file.rows) {
+      const v = (name) => row[col[name]];
+      const [type, typeLabel] = file.dict.type[v('type')];
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [v('lon'), v('lat')] },
+        properties: {
+          id: v('id'),
+          title: v('title'),
+          url: `${PREFIX}incidents/${v('id')}/`,
+          date: v('date'),
+          date_last: v('date_last') || v('date'),
+          date_label: v('date_label'),
+          date_precision: ['day', 'month', 'year'][v('precision')],
+          year,
+          type,
+          type_label: typeLabel,
+          region: file.dict.region[v('region')],
+          actors: v('actors').map((a) => file.dict.actor[a][0]),
+          killed: v('killed'),
+          killed_max: v('killed_max'),
+          injured: v('injured'),
+          injured_max: v('injured_max'),
+          killed_label: label(v('killed'), v('killed_max')),
+          injured_label: label(v('injured'), v('injured_max')),
+          place: file.dict.place[v('place')],
+          attribution_label: file.dict.attribution[v('attribution')],
+        },
+      });
+    }
+  }
+  return { type: 'FeatureCollection', features, index };
+}
+
 /** Count geometries of a FeatureCollection that would be drawn (non-null geometry). */
 export function featuresWithGeometry(collection) {
   return collection.features.filter((f) => f && f.geometry && f.geometry.coordinates);

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Datelike;
 
 use super::lists::{self, ListKey};
-use super::{data, feeds, mapdata, pages, paging, render_pages, Locators, OutputFile, Page, Site};
+use rayon::prelude::*;
+
+use super::{data, feeds, mapdata, pages, paging, render_page, Locators, OutputFile, Page, Site};
 
 /// A page of the site, by what it shows. Indices refer to the site the plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,9 @@ pub enum PageKey {
     Timeline,
     RegionsIndex,
     ActorsIndex,
+    BriefsIndex,
+    About,
+    NotFound,
     Incident(usize),
     Brief(usize),
     /// Page `n` (from 1) of a paged list: a timeline year, the incidents index, a region or
@@ -247,44 +252,52 @@ pub fn page_path(site: &Site, key: PageKey) -> String {
         PageKey::Timeline => "timeline/index.html".into(),
         PageKey::RegionsIndex => "regions/index.html".into(),
         PageKey::ActorsIndex => "actors/index.html".into(),
+        PageKey::BriefsIndex => "briefs/index.html".into(),
+        PageKey::About => "about/index.html".into(),
+        PageKey::NotFound => "404.html".into(),
         PageKey::Incident(i) => format!("incidents/{}/index.html", site.atlas.incidents[i].id),
         PageKey::Brief(b) => format!("briefs/{}/index.html", site.atlas.briefs[b].slug),
         PageKey::List(list, n) => paging::page_file(&lists::dir(site, list), n),
     }
 }
 
-/// Renders the pages `keys` of `site`.
+/// Renders the pages `keys` of `site`, in parallel; each page's variables are made just
+/// before it is rendered and dropped after, so memory holds one page per thread.
 pub fn render_keys(
     site: &Site,
     tera: &tera::Tera,
     locators: &Locators,
     keys: &[PageKey],
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let mut items: BTreeMap<ListKey, Vec<usize>> = BTreeMap::new();
+    let mut lists: BTreeMap<ListKey, Vec<usize>> = BTreeMap::new();
     for key in keys {
         if let PageKey::List(list, _) = key {
-            items
+            lists
                 .entry(*list)
                 .or_insert_with(|| lists::items(site, *list));
         }
     }
-    let list: Vec<Page> = keys
-        .iter()
-        .map(|&key| match key {
-            PageKey::Home => pages::home(site),
-            PageKey::Map => pages::map(site),
-            PageKey::Timeline => pages::timeline(site),
-            PageKey::RegionsIndex => pages::regions_index(site),
-            PageKey::ActorsIndex => pages::actors_index(site),
-            PageKey::Incident(i) => pages::incident(site, i),
-            PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
-            PageKey::List(list, n) => {
-                let items = items.get(&list).map(Vec::as_slice).unwrap_or_default();
-                pages::list_page(site, list, items, n, locators)
-            }
+    keys.par_iter()
+        .map(|&key| {
+            let page: Page = match key {
+                PageKey::Home => pages::home(site),
+                PageKey::Map => pages::map(site),
+                PageKey::Timeline => pages::timeline(site),
+                PageKey::RegionsIndex => pages::regions_index(site),
+                PageKey::ActorsIndex => pages::actors_index(site),
+                PageKey::BriefsIndex => pages::briefs_index(site),
+                PageKey::About => pages::about(site),
+                PageKey::NotFound => pages::not_found(site),
+                PageKey::Incident(i) => pages::incident(site, i),
+                PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
+                PageKey::List(list, n) => {
+                    let items = lists.get(&list).map(Vec::as_slice).unwrap_or_default();
+                    pages::list_page(site, list, items, n, locators)
+                }
+            };
+            render_page(tera, &page)
         })
-        .collect();
-    render_pages(tera, &list)
+        .collect()
 }
 
 /// Data downloads, map data and feeds; `all_paths` are every output path of the site.

@@ -19,7 +19,6 @@ mod views;
 use std::collections::BTreeSet;
 
 use anyhow::Context as _;
-use rayon::prelude::*;
 
 use crate::atlas::Atlas;
 use crate::config::Config;
@@ -72,8 +71,7 @@ pub fn render_with(
     tera: &tera::Tera,
     locators: &Locators,
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let pages = pages::all(site, locators);
-    let mut files: Vec<OutputFile> = render_pages(tera, &pages)?;
+    let mut files: Vec<OutputFile> = render_keys(site, tera, locators, &pages::all(site))?;
     files.extend(data::downloads(site)?);
     files.extend(mapdata::layers(site, None)?);
     files.extend(feeds::all(site, &output_paths(&files)));
@@ -88,23 +86,16 @@ pub fn render_with(
     Ok(files)
 }
 
-/// Renders and minifies pages in parallel.
-fn render_pages(tera: &tera::Tera, pages: &[Page]) -> anyhow::Result<Vec<OutputFile>> {
-    pages
-        .par_iter()
-        .map(|page| {
-            let html = tera
-                .render(page.template, &page.context)
-                .map_err(|e| anyhow::anyhow!(template_error(&e)))
-                .with_context(|| {
-                    format!("rendering {} with template {}", page.path, page.template)
-                })?;
-            Ok(OutputFile {
-                path: page.path.clone(),
-                bytes: minify(&html),
-            })
-        })
-        .collect()
+/// Renders and minifies one page.
+fn render_page(tera: &tera::Tera, page: &Page) -> anyhow::Result<OutputFile> {
+    let html = tera
+        .render(page.template, &page.context)
+        .map_err(|e| anyhow::anyhow!(template_error(&e)))
+        .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
+    Ok(OutputFile {
+        path: page.path.clone(),
+        bytes: minify(&html),
+    })
 }
 
 /// The theme's static files and Leaflet's, under `static/` and `vendor/leaflet/`.

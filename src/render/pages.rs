@@ -4,22 +4,24 @@ use chrono::Datelike;
 use serde_json::{json, Value};
 
 use super::lists::{self, ListKey};
+use super::PageKey;
 use super::{Page, Site};
 use crate::regions::Level;
 
 /// How many incidents and briefs the home page lists.
 const HOME_LATEST: usize = 8;
 
-pub fn all(site: &Site, locators: &super::svg::Locators) -> Vec<Page> {
+/// Every page of the site.
+pub fn all(site: &Site) -> Vec<PageKey> {
     let mut pages = vec![
-        home(site),
-        map(site),
-        timeline(site),
-        regions_index(site),
-        briefs_index(site),
-        actors_index(site),
-        about(site),
-        not_found(site),
+        PageKey::Home,
+        PageKey::Map,
+        PageKey::Timeline,
+        PageKey::RegionsIndex,
+        PageKey::BriefsIndex,
+        PageKey::ActorsIndex,
+        PageKey::About,
+        PageKey::NotFound,
     ];
     let mut lists: Vec<ListKey> = site
         .index
@@ -35,14 +37,34 @@ pub fn all(site: &Site, locators: &super::svg::Locators) -> Vec<Page> {
             .map(ListKey::Region),
     );
     for key in lists {
-        let items = lists::items(site, key);
-        for (n, _) in lists::pages(site, key, items.len()) {
-            pages.push(list_page(site, key, &items, n, locators));
-        }
+        let len = list_len(site, key);
+        pages.extend(
+            (1..=super::paging::page_count(len, lists::per_page(site, key)))
+                .map(|n| PageKey::List(key, n)),
+        );
     }
-    pages.extend((0..site.atlas.incidents.len()).map(|i| incident(site, i)));
-    pages.extend(site.atlas.briefs.iter().map(|b| brief(site, b)));
+    pages.extend((0..site.atlas.incidents.len()).map(PageKey::Incident));
+    pages.extend((0..site.atlas.briefs.len()).map(PageKey::Brief));
     pages
+}
+
+/// How many incidents the list `key` holds.
+pub fn list_len(site: &Site, key: ListKey) -> usize {
+    match key {
+        ListKey::TimelineYear(year) => site
+            .index
+            .timeline
+            .iter()
+            .find(|y| y.year == year)
+            .map_or(0, |y| y.months.iter().map(|m| m.incidents.len()).sum()),
+        ListKey::Incidents => site.atlas.incidents.len(),
+        ListKey::Region(r) => site.index.region_incidents[r].len(),
+        ListKey::Actor(a) => site
+            .index
+            .actor_incidents
+            .get(&site.atlas.actors[a].slug)
+            .map_or(0, Vec::len),
+    }
 }
 
 /// Page `n` of the list `key`, whose incidents (in display order) are `items`.
@@ -623,7 +645,7 @@ pub(super) fn incident(site: &Site, i: usize) -> Page {
     p
 }
 
-fn briefs_index(site: &Site) -> Page {
+pub(super) fn briefs_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "briefs/index.html",
@@ -765,7 +787,7 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
     p
 }
 
-fn about(site: &Site) -> Page {
+pub(super) fn about(site: &Site) -> Page {
     let mut p = page(
         site,
         "about/index.html",
@@ -792,6 +814,6 @@ fn about(site: &Site) -> Page {
     p
 }
 
-fn not_found(site: &Site) -> Page {
+pub(super) fn not_found(site: &Site) -> Page {
     page(site, "404.html", "404.html", "Page not found", "", "")
 }

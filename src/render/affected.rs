@@ -307,8 +307,17 @@ pub fn render_data(
     all_paths: &BTreeSet<String>,
     point_years: Option<&BTreeSet<i32>>,
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let mut files = data::downloads(site)?;
-    files.extend(mapdata::layers(site, point_years)?);
-    files.extend(feeds::all(site, all_paths));
+    let (downloads, (map, feeds)) = rayon::join(
+        || data::downloads(site),
+        || {
+            rayon::join(
+                || mapdata::layers(site, point_years),
+                || feeds::all(site, all_paths),
+            )
+        },
+    );
+    let mut files = downloads?;
+    files.extend(map?);
+    files.extend(feeds);
     Ok(files)
 }

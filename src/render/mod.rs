@@ -55,6 +55,16 @@ pub use lists::ListKey;
 /// Folder of the map's overview cluster files (their number depends on the data).
 pub const CLUSTERS_DIR: &str = "data/map/clusters/";
 
+/// The data files (downloads, map data, feeds), by path prefix: rendered after the pages in
+/// `serve`'s incremental builds.
+pub const DATA_OUTPUTS: &[&str] = &[
+    "data/",
+    "sitemap.xml",
+    feeds::SITEMAP_PART_PREFIX,
+    "atom.xml",
+    "robots.txt",
+];
+
 /// Outputs whose number depends on the data as a whole (overview cluster zooms, the parts of
 /// a split sitemap), by path prefix: `serve` drops the ones a partial render no longer makes.
 pub const VARIABLE_OUTPUTS: &[&str] = &[CLUSTERS_DIR, feeds::SITEMAP_PART_PREFIX];

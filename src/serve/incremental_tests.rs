@@ -185,7 +185,7 @@ fn incident_edits_give_what_a_full_build_gives() {
             .build(&f.config, &f.root, &f.geo, &change)
             .unwrap();
         let mut rendered = apply(&mut served, outcome);
-        if let Some(rest) = incremental.finish(&f.config, &f.geo) {
+        while let Some(rest) = incremental.finish(&f.config, &f.geo) {
             rendered += apply(&mut served, rest.unwrap());
         }
         assert!(
@@ -340,7 +340,7 @@ fn paged_lists_follow_edits_exactly() {
             .build(&f.config, &f.root, &f.geo, &change)
             .unwrap();
         let mut rendered = apply(&mut served, outcome);
-        if let Some(rest) = incremental.finish(&f.config, &f.geo) {
+        while let Some(rest) = incremental.finish(&f.config, &f.geo) {
             rendered += apply(&mut served, rest.unwrap());
         }
         let full = f.full();

@@ -1,49 +1,62 @@
 //! Data downloads: every incident as CSV, JSON and GeoJSON, for readers and researchers.
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::{OutputFile, Site};
 use crate::atlas::Incident;
 
 pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
+    // Each record once, in parallel; then the three files side by side.
     let records: Vec<Value> = site
         .atlas
         .incidents
-        .iter()
+        .par_iter()
         .map(|i| record(site, i))
         .collect();
-    let json_doc = json!({
-        "title": site.config.site.title,
-        "license": site.config.site.data.license,
-        "attribution": site.config.site.data.attribution,
-        "incidents": records,
-    });
-    let features: Vec<Value> = site
-        .atlas
-        .incidents
-        .iter()
-        .zip(&records)
-        .map(|(incident, record)| {
-            json!({
-                "type": "Feature",
-                "geometry": incident.position.map(|(lon, lat)| json!({"type": "Point", "coordinates": [round(lon), round(lat)]})),
-                "properties": record,
+    let json_doc = || -> anyhow::Result<Vec<u8>> {
+        let doc = json!({
+            "title": site.config.site.title,
+            "license": site.config.site.data.license,
+            "attribution": site.config.site.data.attribution,
+            "incidents": &records,
+        });
+        Ok(serde_json::to_vec_pretty(&doc)?)
+    };
+    let geojson = || -> anyhow::Result<Vec<u8>> {
+        let features: Vec<Value> = site
+            .atlas
+            .incidents
+            .iter()
+            .zip(&records)
+            .map(|(incident, record)| {
+                json!({
+                    "type": "Feature",
+                    "geometry": incident.position.map(|(lon, lat)| json!({"type": "Point", "coordinates": [round(lon), round(lat)]})),
+                    "properties": record,
+                })
             })
-        })
-        .collect();
-    let geojson = json!({"type": "FeatureCollection", "features": features});
+            .collect();
+        Ok(serde_json::to_vec(
+            &json!({"type": "FeatureCollection", "features": features}),
+        )?)
+    };
+    let (csv_bytes, (json_bytes, geojson_bytes)) = rayon::join(
+        || csv(site, &records).into_bytes(),
+        || rayon::join(json_doc, geojson),
+    );
     Ok(vec![
         OutputFile {
             path: "data/incidents.csv".into(),
-            bytes: csv(site).into_bytes(),
+            bytes: csv_bytes,
         },
         OutputFile {
             path: "data/incidents.json".into(),
-            bytes: serde_json::to_vec_pretty(&json_doc)?,
+            bytes: json_bytes?,
         },
         OutputFile {
             path: "data/incidents.geojson".into(),
-            bytes: serde_json::to_vec(&geojson)?,
+            bytes: geojson_bytes?,
         },
     ])
 }
@@ -114,48 +127,55 @@ const CSV_COLUMNS: &[&str] = &[
     "url",
 ];
 
-fn csv(site: &Site) -> String {
+fn csv(site: &Site, records: &[Value]) -> String {
+    let rows: Vec<String> = site
+        .atlas
+        .incidents
+        .par_iter()
+        .zip(records)
+        .map(|(i, r)| {
+            let perpetrators = i
+                .perpetrators
+                .iter()
+                .map(|p| format!("{} ({})", p.actor, p.attribution.term()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let sources = i
+                .sources
+                .iter()
+                .map(|s| match s.date {
+                    Some(d) => format!("{}, {d}", s.publisher),
+                    None => s.publisher.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let cells: Vec<String> = CSV_COLUMNS
+                .iter()
+                .map(|c| match *c {
+                    "targets" => i
+                        .targets
+                        .iter()
+                        .map(|t| t.term())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    "perpetrators" => perpetrators.clone(),
+                    "sources" => sources.clone(),
+                    _ => match &r[*c] {
+                        Value::Null => String::new(),
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                })
+                .map(|cell| csv_cell(&cell))
+                .collect();
+            let mut row = cells.join(",");
+            row.push_str("\r\n");
+            row
+        })
+        .collect();
     let mut out = CSV_COLUMNS.join(",");
     out.push_str("\r\n");
-    for i in &site.atlas.incidents {
-        let r = record(site, i);
-        let perpetrators = i
-            .perpetrators
-            .iter()
-            .map(|p| format!("{} ({})", p.actor, p.attribution.term()))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let sources = i
-            .sources
-            .iter()
-            .map(|s| match s.date {
-                Some(d) => format!("{}, {d}", s.publisher),
-                None => s.publisher.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let cells: Vec<String> = CSV_COLUMNS
-            .iter()
-            .map(|c| match *c {
-                "targets" => i
-                    .targets
-                    .iter()
-                    .map(|t| t.term())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                "perpetrators" => perpetrators.clone(),
-                "sources" => sources.clone(),
-                _ => match &r[*c] {
-                    Value::Null => String::new(),
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                },
-            })
-            .map(|cell| csv_cell(&cell))
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
+    out.extend(rows);
     out
 }
 

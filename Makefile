@@ -2,12 +2,13 @@
 #   make site   installs what it needs, builds the atlas into public/
 #   make test   runs every test: Rust unit and integration tests, then the browser tests
 # Other targets: make check (content check), make serve (local preview), make lint, make bench,
+# make bench-scale (sitrep against Hugo at 10k-100k incidents; make bench-scale-quick for a smoke run),
 # make lighthouse (Lighthouse scores of the main pages; not part of make test).
 
 CARGO ?= cargo
 SITREP = target/release/sitrep
 
-.PHONY: site test check serve lint browser-test rust-test bench lighthouse clean
+.PHONY: site test check serve lint browser-test rust-test bench bench-scale bench-scale-quick lighthouse clean
 
 site: node_modules/.installed
 	$(CARGO) build --release --locked
@@ -37,6 +38,14 @@ lint:
 # scripts/compare-mapshaper.sh compares with mapshaper (installs it into a temp folder).
 bench:
 	$(CARGO) run --release --locked --example geo_bench
+
+# Scale benchmark against Hugo and cp -r on synthetic atlases of 10k, 50k and 100k incidents
+# (long; see docs/benchmarks.md). SIZES, RUNS and FILESYSTEMS override the defaults.
+bench-scale: node_modules/.installed
+	scripts/bench-scale.sh
+
+bench-scale-quick: node_modules/.installed
+	QUICK=1 scripts/bench-scale.sh
 
 # Lighthouse (npm, pinned) on home, map, timeline, a district and an incident page, mobile and
 # desktop, 3 runs each; writes docs/lighthouse.md and fails when a median misses a threshold.

@@ -42,7 +42,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build the site into the output folder (default public/), replacing it atomically.
+    /// Build the site into the output folder (default public/), rewriting only what changed.
     Build(BuildArgs),
     /// Check all content and templates without writing anything; report every problem.
     Check(CheckArgs),
@@ -50,16 +50,22 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create a new incident, brief or actor file from a commented template.
     New(NewArgs),
+    /// Write a synthetic site (incidents over the real districts) for benchmarks.
+    Synth(SynthArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Output folder; replaced as a whole, and only if sitrep made it.
+    /// Output folder; only files whose bytes change are rewritten, and only in a folder sitrep
+    /// made (a new folder appears complete or not at all).
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Publish at this URL instead of base_url from sitrep.toml (e.g. https://user.github.io/atlas/).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Print how long each stage took (also with SITREP_TIMINGS=1).
+    #[arg(long, env = "SITREP_TIMINGS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +89,27 @@ pub struct ServeArgs {
     /// Serve under this URL's path instead of base_url's (e.g. http://127.0.0.1:1111/atlas/).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+}
+
+/// `sitrep synth`: the theme and the boundary layers are those of the site in --root (the
+/// repository); the generated sitrep.toml points at them by absolute path, so DIR may be
+/// anywhere. Same --incidents and --seed → byte-identical files.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// How many incidents to generate (spread over the real districts and 15 years, 2010–2024).
+    #[arg(long, short = 'n', default_value_t = 1000, value_name = "N")]
+    pub incidents: usize,
+    /// Seed of the generator: the same seed and count give the same files.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Folder to write the site into (created if missing). Its content/ and sitrep.toml are
+    /// replaced; nothing outside it is touched.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty folder that an earlier `sitrep synth` did not write (its
+    /// content/ folder is replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one module per stage:
 //! config → content (load) → geo (boundary layers) + regions → validate (check and link)
-//! → index → render (in memory) → output (atomic write). `check` runs the same pipeline
+//! → index → render (in memory) → output (write what changed). `check` runs the same pipeline
 //! without the write; `serve` runs it on every change.
 
 pub mod atlas;
@@ -17,6 +17,7 @@ pub mod regions;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod synth;
 pub mod validate;
 
 use std::collections::BTreeSet;
@@ -65,6 +66,57 @@ pub struct Generated {
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
     pub incidents: usize,
+    /// How long each stage took.
+    pub timings: Timings,
+}
+
+/// Wall time of each pipeline stage, in the order they ran, and the memory the process held
+/// at its end (`sitrep build --timings`).
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// (stage, seconds, resident bytes at its end where the system tells).
+    pub stages: Vec<(&'static str, f64, Option<u64>)>,
+}
+
+impl Timings {
+    /// Records the time since `since` under `stage`; returns now, the start of the next one.
+    pub fn record(&mut self, stage: &'static str, since: Instant) -> Instant {
+        let now = Instant::now();
+        self.stages.push((
+            stage,
+            now.duration_since(since).as_secs_f64(),
+            resident_bytes(),
+        ));
+        now
+    }
+
+    /// One line per stage: name, seconds, share of the total, resident memory at its end.
+    pub fn table(&self) -> String {
+        let total: f64 = self.stages.iter().map(|(_, s, _)| s).sum();
+        let mut out = String::new();
+        for (stage, secs, rss) in &self.stages {
+            let share = if total > 0.0 {
+                secs / total * 100.0
+            } else {
+                0.0
+            };
+            let rss = rss.map_or(String::new(), |b| {
+                format!("  {:>7.1} MB resident", b as f64 / 1e6)
+            });
+            out.push_str(&format!(
+                "  {stage:<16} {secs:>8.3} s {share:>5.1} %{rss}\n"
+            ));
+        }
+        out.push_str(&format!("  {:<16} {total:>8.3} s\n", "total"));
+        out
+    }
+}
+
+/// Resident memory of this process (Linux: /proc/self/statm), for `--timings`.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 impl Generated {
@@ -80,8 +132,11 @@ pub fn generate(
     geo: &GeoData,
     progress: &dyn Fn(&str),
 ) -> anyhow::Result<Generated> {
+    let mut timings = Timings::default();
+    let mut clock = Instant::now();
     progress("loading content");
     let (raw, mut diagnostics) = content::load(&config.root);
+    clock = timings.record("load content", clock);
     progress("checking and linking");
     let mut regions = geo.regions.clone();
     let mut ctx = validate::Context {
@@ -91,8 +146,10 @@ pub fn generate(
     };
     let (atlas, mut link_diagnostics) = validate::link(&raw, &mut ctx);
     diagnostics.append(&mut link_diagnostics);
+    clock = timings.record("check and link", clock);
     progress("indexing");
     let index = index::build(&atlas, &regions);
+    clock = timings.record("index", clock);
     progress("rendering");
     let site = render::Site {
         config,
@@ -102,6 +159,7 @@ pub fn generate(
         index: &index,
     };
     let files = render::render(&site)?;
+    clock = timings.record("render", clock);
     // Links into records that were left out for their own errors are not reported twice.
     let mut paths: BTreeSet<String> = render::output_paths(&files);
     paths.extend(
@@ -131,45 +189,66 @@ pub fn generate(
     diagnostics.extend(validate::check_markdown_links(&raw, &paths));
     diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
+    timings.record("check links", clock);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     Ok(Generated {
         files,
         diagnostics,
         pages,
         incidents: atlas.incidents.len(),
+        timings,
     })
 }
 
 /// What `build` reports at the end.
 pub struct BuildSummary {
     pub pages: usize,
-    pub files: usize,
-    pub bytes: u64,
     pub incidents: usize,
+    /// What the write stage did: files, bytes, how many were written, unchanged, removed.
+    pub output: output::WriteReport,
     pub warnings: Vec<Diagnostic>,
     /// Repairs and oddities found in the boundary layers.
     pub geo_warnings: Vec<String>,
     pub seconds: f64,
+    pub timings: Timings,
 }
 
-/// The whole build: generate, then write atomically. Content errors leave the output as it was.
+/// The whole build: generate, then write. Content, template and render errors happen before
+/// anything is written and leave the output as it was; see `output` for how it is written.
 pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
     progress("fetching boundary layers");
     let geo = load_geodata(config)?;
+    let mut timings = Timings::default();
+    timings.record("boundary layers", started);
     let generated = generate(config, &geo, progress)?;
     if generated.has_errors() {
         return Err(diagnostic::ContentErrors(generated.diagnostics).into());
     }
+    timings
+        .stages
+        .extend(generated.timings.stages.iter().copied());
     progress("writing");
+    let clock = Instant::now();
     let report = output::write_atomic(&generated.files, &config.output_dir)?;
+    let clock = timings.record("write", clock);
+    let Generated {
+        files,
+        diagnostics,
+        pages,
+        incidents,
+        ..
+    } = generated;
+    // Freeing the rendered site is part of the build's cost too.
+    drop(files);
+    timings.record("free memory", clock);
     Ok(BuildSummary {
-        pages: generated.pages,
-        files: report.files,
-        bytes: report.bytes,
-        incidents: generated.incidents,
-        warnings: generated.diagnostics,
+        pages,
+        incidents,
+        output: report,
+        warnings: diagnostics,
         geo_warnings: geo.warnings,
         seconds: started.elapsed().as_secs_f64(),
+        timings,
     })
 }

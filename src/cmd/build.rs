@@ -23,12 +23,24 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     if !summary.warnings.is_empty() && !ui.quiet {
         eprint!("{}", diagnostic::render_human(&summary.warnings, ui.colour));
     }
+    if args.timings && !ui.quiet {
+        eprint!("stage timings:\n{}", summary.timings.table());
+    }
+    let out = &summary.output;
+    let written = if out.cold {
+        format!("{} files written", out.files)
+    } else {
+        format!(
+            "{} written, {} unchanged, {} removed",
+            out.written, out.unchanged, out.removed
+        )
+    };
     ui.success(&format!(
-        "built {} pages ({} incidents, {} files, {}) in {:.2} s → {}",
+        "built {} pages ({} incidents; {} files, {}; {written}) in {:.2} s → {}",
         summary.pages,
         summary.incidents,
-        summary.files,
-        human_bytes(summary.bytes),
+        out.files,
+        human_bytes(out.bytes),
         summary.seconds,
         config.output_dir.display()
     ));

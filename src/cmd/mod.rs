@@ -4,6 +4,7 @@ pub mod build;
 pub mod check;
 pub mod new;
 pub mod serve;
+pub mod synth;
 
 use std::io::Write;
 

@@ -6,6 +6,7 @@ pub mod model;
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
@@ -186,12 +187,20 @@ fn insert_sorted<T>(list: &mut Vec<Loaded<T>>, loaded: Loaded<T>) {
 pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
     let (files, mut diagnostics) = discover(root);
     let mut content = RawContent::default();
-    for file in files {
-        match parse_file(file.kind, &file.display_path, &file.slug, file.text) {
+    // Parsed in parallel, added in the order `discover` found them.
+    let parsed: Vec<(FileKind, String, Result<Parsed, Diagnostic>)> = files
+        .into_par_iter()
+        .map(|file| {
+            let result = parse_file(file.kind, &file.display_path, &file.slug, file.text);
+            (file.kind, file.slug, result)
+        })
+        .collect();
+    for (kind, slug, result) in parsed {
+        match result {
             Ok(parsed) => content.add(parsed),
             Err(d) => {
                 diagnostics.push(d);
-                content.unparsed.push((file.kind, file.slug));
+                content.unparsed.push((kind, slug));
             }
         }
     }

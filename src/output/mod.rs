@@ -1,20 +1,52 @@
-//! Write stage: puts the rendered files into the output folder atomically. Everything is
-//! written to a temporary sibling folder first and swapped in, so a failed build leaves the
-//! previous site as it was. Only folders sitrep made (marked) are ever replaced.
+//! Write stage: puts the rendered files into the output folder. It runs only after the whole
+//! site has been rendered in memory, so a content, template or render failure never reaches
+//! it and leaves the previous site as it was. Only folders sitrep made (marked) are touched.
+//!
+//! - Cold build (the folder does not exist): every file is written into a temporary sibling
+//!   folder, which is then renamed into place, so the folder appears complete or not at all.
+//! - Rebuild (the folder exists and carries the marker, or is empty): the folder is updated in
+//!   place. A file whose bytes are unchanged (same size, then same content) is not rewritten;
+//!   a changed or new file is written to a temporary file beside it and renamed over it (no
+//!   reader ever sees half a file); anything else in the folder — files of earlier builds that
+//!   this one no longer makes, links, strays — is removed. Nothing outside the folder is
+//!   written or deleted, and links inside it are removed, never followed. An I/O error midway
+//!   is reported with the path and leaves a folder that the next build repairs.
 
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{bail, Context as _};
+use rayon::prelude::*;
 
 use crate::render::OutputFile;
 
-/// Marks an output folder as made by sitrep, so it may be replaced by the next build.
+/// Marks an output folder as made by sitrep, so the next build may update or replace it.
 pub const MARKER: &str = ".sitrep-output";
 
+const MARKER_TEXT: &str = "Made by sitrep: this folder is rewritten on every build.\n";
+
+/// Prefix of the temporary files a rebuild writes before renaming them into place.
+const TEMP_PREFIX: &str = ".sitrep-tmp-";
+
+/// What the write stage did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteReport {
+    /// Files of the site (the marker not counted).
     pub files: usize,
+    /// Their total size.
     pub bytes: u64,
+    /// Files written (new or changed).
+    pub written: usize,
+    /// Bytes written.
+    pub bytes_written: u64,
+    /// Files left as they were because their bytes were already right.
+    pub unchanged: usize,
+    /// Files, links and folders removed because this build does not make them.
+    pub removed: usize,
+    /// True when the folder was made from scratch (staged and renamed into place).
+    pub cold: bool,
 }
 
 /// Checks that a rendered path stays inside the output folder.
@@ -29,50 +61,59 @@ pub fn safe_relative_path(path: &str) -> anyhow::Result<PathBuf> {
             _ => bail!("refusing to write `{path}`: it would leave the output folder"),
         }
     }
+    if path == MARKER {
+        bail!("refusing to write `{path}`: the name is reserved for the output marker");
+    }
     Ok(p.to_path_buf())
 }
 
-/// Replaces `out_dir` with exactly `files`. Fails without touching `out_dir` if it exists but
-/// was not made by sitrep, or if anything goes wrong before the swap.
+/// Makes `out_dir` hold exactly `files` (and the marker). Fails without touching `out_dir` if
+/// it exists but was not made by sitrep, or if a path is unusable; see the module doc for how.
 pub fn write_atomic(files: &[OutputFile], out_dir: &Path) -> anyhow::Result<WriteReport> {
     let relative: Vec<PathBuf> = files
         .iter()
         .map(|f| safe_relative_path(&f.path))
         .collect::<anyhow::Result<_>>()?;
-    check_replaceable(out_dir)?;
-    let parent = out_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".sitrep-staging-")
-        .tempdir_in(parent)
-        .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
-    let mut report = WriteReport::default();
-    for (file, rel) in files.iter().zip(&relative) {
-        let target = staging.path().join(rel);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(&target, &file.bytes)
-            .with_context(|| format!("writing {}", target.display()))?;
-        report.files += 1;
-        report.bytes += file.bytes.len() as u64;
+    let dirs = needed_dirs(&relative)?;
+    let exists = check_replaceable(out_dir)?;
+    if exists {
+        update_in_place(files, &relative, &dirs, out_dir)
+    } else {
+        write_cold(files, &relative, &dirs, out_dir)
     }
-    std::fs::write(
-        staging.path().join(MARKER),
-        "Made by sitrep: this folder is replaced on every build.\n",
-    )
-    .context("writing the output marker")?;
-    swap_in(staging, out_dir)?;
-    Ok(report)
 }
 
-fn check_replaceable(out_dir: &Path) -> anyhow::Result<()> {
+/// Every folder the files need (parents before children); fails if a file's path is also a
+/// folder another file needs.
+fn needed_dirs(relative: &[PathBuf]) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let mut dirs = BTreeSet::new();
+    for rel in relative {
+        let mut dir = rel.parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            if !dirs.insert(d.to_path_buf()) {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    let files: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
+    if let Some(clash) = dirs.iter().find(|d| files.contains(d.as_path())) {
+        bail!(
+            "refusing to write: `{}` would be both a file and a folder",
+            clash.display()
+        );
+    }
+    if files.len() != relative.len() {
+        bail!("refusing to write: two outputs have the same path");
+    }
+    Ok(dirs)
+}
+
+/// `Ok(true)` if the folder exists (marked or empty), `Ok(false)` if it does not.
+fn check_replaceable(out_dir: &Path) -> anyhow::Result<bool> {
     let meta = match std::fs::symlink_metadata(out_dir) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e).with_context(|| format!("inspecting {}", out_dir.display())),
     };
     if !meta.is_dir() {
@@ -85,41 +126,297 @@ fn check_replaceable(out_dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", out_dir.display()))?
         .next()
         .is_none();
-    if !empty && !out_dir.join(MARKER).is_file() {
+    let marked = std::fs::symlink_metadata(out_dir.join(MARKER)).is_ok_and(|m| m.is_file());
+    if !empty && !marked {
         bail!(
             "refusing to replace {}: it is not empty and was not made by sitrep (no {MARKER} file). Choose an empty or new --output folder, or remove it yourself",
             out_dir.display()
         );
     }
-    Ok(())
+    Ok(true)
 }
 
-fn swap_in(staging: tempfile::TempDir, out_dir: &Path) -> anyhow::Result<()> {
-    let staged = staging.keep();
-    if std::fs::symlink_metadata(out_dir).is_err() {
-        return std::fs::rename(&staged, out_dir)
-            .with_context(|| format!("moving the new site into {}", out_dir.display()));
+/// Creates the folders, then writes the files in parallel.
+fn write_all(
+    files: &[OutputFile],
+    relative: &[PathBuf],
+    dirs: &BTreeSet<PathBuf>,
+    root: &Path,
+) -> anyhow::Result<()> {
+    for dir in dirs {
+        let dir = root.join(dir);
+        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let name = out_dir
+    files
+        .par_iter()
+        .zip(relative.par_iter())
+        .try_for_each(|(file, rel)| {
+            let target = root.join(rel);
+            std::fs::write(&target, &file.bytes)
+                .with_context(|| format!("writing {}", target.display()))
+        })
+}
+
+/// A new folder: staged in a temporary sibling, then renamed into place.
+fn write_cold(
+    files: &[OutputFile],
+    relative: &[PathBuf],
+    dirs: &BTreeSet<PathBuf>,
+    out_dir: &Path,
+) -> anyhow::Result<WriteReport> {
+    let parent = out_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    // Dropped (and so deleted) on any error below: the output folder never appears half made.
+    let staging = tempfile::Builder::new()
+        .prefix(".sitrep-staging-")
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
+    write_all(files, relative, dirs, staging.path())?;
+    std::fs::write(staging.path().join(MARKER), MARKER_TEXT)
+        .context("writing the output marker")?;
+    let staged = staging.path().to_path_buf();
+    std::fs::rename(&staged, out_dir)
+        .with_context(|| format!("moving the new site into {}", out_dir.display()))?;
+    // Renamed: nothing left for the guard to delete.
+    let _ = staging.keep();
+    let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
+    Ok(WriteReport {
+        files: files.len(),
+        bytes,
+        written: files.len(),
+        bytes_written: bytes,
+        unchanged: 0,
+        removed: 0,
+        cold: true,
+    })
+}
+
+/// What is at a path of the existing folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Existing {
+    File,
+    Dir,
+    /// A link, fifo, socket or device: never followed or written through, always removed.
+    Other,
+}
+
+/// Everything under `out_dir` (not following links), by path relative to it.
+fn existing_entries(out_dir: &Path) -> anyhow::Result<HashMap<PathBuf, Existing>> {
+    let mut out = HashMap::new();
+    for entry in walkdir::WalkDir::new(out_dir)
+        .min_depth(1)
+        .follow_links(false)
+    {
+        let entry = entry.with_context(|| format!("reading {}", out_dir.display()))?;
+        let rel = entry
+            .path()
+            .strip_prefix(out_dir)
+            .with_context(|| format!("reading {}", out_dir.display()))?
+            .to_path_buf();
+        let t = entry.file_type();
+        let kind = if t.is_file() {
+            Existing::File
+        } else if t.is_dir() {
+            Existing::Dir
+        } else {
+            Existing::Other
+        };
+        out.insert(rel, kind);
+    }
+    Ok(out)
+}
+
+/// True when the file at `path` already holds exactly `bytes` (size first, then content).
+fn same_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(pos == bytes.len());
+        }
+        if pos + n > bytes.len() || buf[..n] != bytes[pos..pos + n] {
+            return Ok(false);
+        }
+        pos += n;
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `target` and renames it over `target`.
+fn replace_file(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    let old = staged.with_file_name(format!(".{name}.old-{}", std::process::id()));
-    std::fs::rename(out_dir, &old)
-        .with_context(|| format!("moving the previous {} aside", out_dir.display()))?;
-    if let Err(e) = std::fs::rename(&staged, out_dir) {
-        // Put the previous site back; the staged copy stays for inspection.
-        let _ = std::fs::rename(&old, out_dir);
-        return Err(e).with_context(|| format!("moving the new site into {}", out_dir.display()));
+        .unwrap_or_default();
+    let temp = target.with_file_name(format!("{TEMP_PREFIX}{name}"));
+    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, target));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
     }
-    // `old` is the previous output (it carried the marker): ours to delete.
-    std::fs::remove_dir_all(&old)
-        .with_context(|| format!("removing the previous site at {}", old.display()))
+    result
+}
+
+fn remove_entry(path: &Path, kind: Existing) -> std::io::Result<()> {
+    match kind {
+        // remove_dir_all does not follow links: only what is inside the folder goes.
+        Existing::Dir => std::fs::remove_dir_all(path),
+        Existing::File | Existing::Other => std::fs::remove_file(path),
+    }
+}
+
+/// Adds what went wrong to an I/O error in the middle of an in-place update.
+fn midway(out_dir: &Path) -> String {
+    format!(
+        "the output folder {} is partly updated: fix the cause and build again (the next build rewrites whatever differs)",
+        out_dir.display()
+    )
+}
+
+/// An existing marked (or empty) folder: write what differs, remove what is no longer made.
+fn update_in_place(
+    files: &[OutputFile],
+    relative: &[PathBuf],
+    dirs: &BTreeSet<PathBuf>,
+    out_dir: &Path,
+) -> anyhow::Result<WriteReport> {
+    let mut existing = existing_entries(out_dir)?;
+    let wanted: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
+    let mut removed = 0;
+    // 1. Whatever stands where a folder or file of the new site must go but has the wrong
+    //    kind (a link, a file where a folder goes, a folder where a file goes) goes first.
+    let mut conflicts: Vec<(PathBuf, Existing)> = Vec::new();
+    for dir in dirs {
+        if let Some(&kind) = existing.get(dir) {
+            if kind != Existing::Dir {
+                conflicts.push((dir.clone(), kind));
+            }
+        }
+    }
+    for rel in relative {
+        if let Some(&kind) = existing.get(rel) {
+            if kind != Existing::File {
+                conflicts.push((rel.clone(), kind));
+            }
+        }
+    }
+    conflicts.sort();
+    for (rel, kind) in &conflicts {
+        // An earlier conflict may have removed it with its folder already.
+        if !existing.contains_key(rel) {
+            continue;
+        }
+        let path = out_dir.join(rel);
+        remove_entry(&path, *kind)
+            .with_context(|| format!("removing {}", path.display()))
+            .with_context(|| midway(out_dir))?;
+        removed += 1;
+        existing.retain(|p, _| !p.starts_with(rel));
+    }
+    // 2. Missing folders, parents first.
+    for dir in dirs {
+        if !existing.contains_key(dir) {
+            let path = out_dir.join(dir);
+            std::fs::create_dir(&path)
+                .with_context(|| format!("creating {}", path.display()))
+                .with_context(|| midway(out_dir))?;
+        }
+    }
+    // 3. Files whose bytes differ, compared and written in parallel.
+    let written = AtomicUsize::new(0);
+    let bytes_written = AtomicU64::new(0);
+    files.par_iter().zip(relative.par_iter()).try_for_each(
+        |(file, rel)| -> anyhow::Result<()> {
+            let target = out_dir.join(rel);
+            let unchanged = existing.get(rel) == Some(&Existing::File)
+                && same_bytes(&target, &file.bytes)
+                    .with_context(|| format!("reading {}", target.display()))
+                    .with_context(|| midway(out_dir))?;
+            if !unchanged {
+                replace_file(&target, &file.bytes)
+                    .with_context(|| format!("writing {}", target.display()))
+                    .with_context(|| midway(out_dir))?;
+                written.fetch_add(1, Ordering::Relaxed);
+                bytes_written.fetch_add(file.bytes.len() as u64, Ordering::Relaxed);
+            }
+            Ok(())
+        },
+    )?;
+    // 4. The marker (an empty folder has none yet).
+    let marker = out_dir.join(MARKER);
+    if existing.get(Path::new(MARKER)) != Some(&Existing::File) {
+        std::fs::write(&marker, MARKER_TEXT)
+            .with_context(|| format!("writing {}", marker.display()))?;
+    }
+    // 5. Everything else this build does not make: deepest first, so a folder is removed
+    //    with one call once its contents are gone.
+    let mut stale: Vec<(&PathBuf, &Existing)> = existing
+        .iter()
+        .filter(|(rel, kind)| match kind {
+            Existing::Dir => !dirs.contains(*rel),
+            _ => !wanted.contains(rel.as_path()) && rel.as_path() != Path::new(MARKER),
+        })
+        .collect();
+    stale.sort_by(|a, b| b.0.cmp(a.0));
+    for (rel, kind) in stale {
+        let path = out_dir.join(rel);
+        let result = match kind {
+            // Its stale contents were removed just before (deeper paths sort later).
+            Existing::Dir => std::fs::remove_dir(&path),
+            _ => std::fs::remove_file(&path),
+        };
+        result
+            .with_context(|| format!("removing {}", path.display()))
+            .with_context(|| midway(out_dir))?;
+        removed += 1;
+    }
+    let written = written.into_inner();
+    Ok(WriteReport {
+        files: files.len(),
+        bytes: files.iter().map(|f| f.bytes.len() as u64).sum(),
+        written,
+        bytes_written: bytes_written.into_inner(),
+        unchanged: files.len() - written,
+        removed,
+        cold: false,
+    })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn file(path: &str, bytes: &[u8]) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                e.unwrap()
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
 
     #[test]
     fn rejects_escaping_paths() {
@@ -129,23 +426,30 @@ mod tests {
         assert!(safe_relative_path("a/../../x").is_err());
         assert!(safe_relative_path("a\\..\\x").is_err());
         assert!(safe_relative_path("").is_err());
+        assert!(safe_relative_path(MARKER).is_err());
+    }
+
+    #[test]
+    fn rejects_a_path_that_is_file_and_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let files = vec![file("a", b"1"), file("a/b", b"2")];
+        assert!(write_atomic(&files, &out).is_err());
+        assert!(!out.exists());
     }
 
     #[test]
     fn replaces_only_marked_folders() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("public");
-        let files = vec![OutputFile {
-            path: "index.html".into(),
-            bytes: b"one".to_vec(),
-        }];
-        write_atomic(&files, &out)?;
+        let report = write_atomic(&[file("index.html", b"one")], &out)?;
+        assert!(report.cold);
+        assert_eq!((report.files, report.written), (1, 1));
         assert_eq!(std::fs::read(out.join("index.html"))?, b"one");
-        let files = vec![OutputFile {
-            path: "a/index.html".into(),
-            bytes: b"two".to_vec(),
-        }];
-        write_atomic(&files, &out)?;
+        let files = vec![file("a/index.html", b"two")];
+        let report = write_atomic(&files, &out)?;
+        assert!(!report.cold);
+        assert_eq!((report.written, report.removed), (1, 1));
         assert!(!out.join("index.html").exists());
         assert_eq!(std::fs::read(out.join("a/index.html"))?, b"two");
         let foreign = dir.path().join("mine");
@@ -157,11 +461,107 @@ mod tests {
             "keep"
         );
         // Nothing is left behind next to the output.
-        let names: Vec<String> = std::fs::read_dir(dir.path())?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+        let mut top: Vec<String> = std::fs::read_dir(dir.path())?
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
+        top.sort();
+        assert_eq!(top, vec!["mine", "public"]);
+        Ok(())
+    }
+
+    #[test]
+    fn rebuild_writes_only_what_changed_and_removes_the_rest() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        let v1 = vec![
+            file("index.html", b"home"),
+            file("a/index.html", b"aaaa"),
+            file("b/index.html", b"bbbb"),
+            file("old/deep/x.txt", b"x"),
+        ];
+        write_atomic(&v1, &out)?;
+        let same = write_atomic(&v1, &out)?;
+        assert_eq!(
+            (same.written, same.unchanged, same.removed),
+            (0, 4, 0),
+            "{same:?}"
+        );
+        // Same size, other bytes; a new file; a file gone with its folders; a stray file.
+        std::fs::write(out.join("stray.txt"), "left by hand")?;
+        let v2 = vec![
+            file("index.html", b"home"),
+            file("a/index.html", b"AAAA"),
+            file("b/index.html", b"bbbb"),
+            file("c/index.html", b"new"),
+        ];
+        let report = write_atomic(&v2, &out)?;
+        assert_eq!((report.written, report.unchanged), (2, 2), "{report:?}");
+        // stray.txt, old/deep/x.txt, old/deep, old
+        assert_eq!(report.removed, 4, "{report:?}");
+        assert_eq!(
+            names(&out),
+            vec![
+                MARKER,
+                "a",
+                "a/index.html",
+                "b",
+                "b/index.html",
+                "c",
+                "c/index.html",
+                "index.html"
+            ]
+        );
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"AAAA");
+        Ok(())
+    }
+
+    #[test]
+    fn kind_conflicts_are_resolved_inside_the_folder() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        write_atomic(&[file("a", b"file"), file("b/c", b"deep")], &out)?;
+        // Now `a` must be a folder and `b` a file.
+        let report = write_atomic(&[file("a/x", b"1"), file("b", b"2")], &out)?;
+        assert_eq!(report.written, 2);
+        assert_eq!(std::fs::read(out.join("a/x"))?, b"1");
+        assert_eq!(std::fs::read(out.join("b"))?, b"2");
+        assert_eq!(names(&out), vec![MARKER, "a", "a/x", "b"]);
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_inside_the_folder_are_removed_never_followed() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside)?;
+        std::fs::write(outside.join("index.html"), "outside")?;
+        write_atomic(&[file("a/index.html", b"site")], &out)?;
+        // Someone replaces the folder `a` by a link to a folder outside.
+        std::fs::remove_dir_all(out.join("a"))?;
+        std::os::unix::fs::symlink(&outside, out.join("a"))?;
+        std::os::unix::fs::symlink(&outside, out.join("stray-link"))?;
+        write_atomic(&[file("a/index.html", b"site")], &out)?;
+        assert_eq!(
+            std::fs::read_to_string(outside.join("index.html"))?,
+            "outside"
+        );
+        assert!(std::fs::symlink_metadata(out.join("a"))?.is_dir());
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"site");
+        assert!(std::fs::symlink_metadata(out.join("stray-link")).is_err());
+        assert!(outside.is_dir());
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_existing_folder_is_filled_and_marked() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        std::fs::create_dir(&out)?;
+        let report = write_atomic(&[file("index.html", b"x")], &out)?;
+        assert_eq!(report.written, 1);
+        assert!(out.join(MARKER).is_file());
         Ok(())
     }
 }

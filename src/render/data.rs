@@ -1,54 +1,78 @@
 //! Data downloads: every incident as CSV, JSON and GeoJSON, for readers and researchers.
 
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{OutputFile, Site};
 use crate::atlas::Incident;
 
 pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    // Each record once, in parallel; then the three files side by side.
+    // Each record is made once (in parallel) and the three files are written from it at the
+    // same time. The documents borrow the records rather than copying them into a `Value`;
+    // fields are declared in the order `json!` sorted them, so the bytes are the same.
     let records: Vec<Value> = site
         .atlas
         .incidents
         .par_iter()
         .map(|i| record(site, i))
         .collect();
-    let json_doc = || -> anyhow::Result<Vec<u8>> {
-        let doc = json!({
-            "title": site.config.site.title,
-            "license": site.config.site.data.license,
-            "attribution": site.config.site.data.attribution,
-            "incidents": &records,
-        });
-        Ok(serde_json::to_vec_pretty(&doc)?)
-    };
-    let geojson = || -> anyhow::Result<Vec<u8>> {
-        let features: Vec<Value> = site
-            .atlas
-            .incidents
-            .iter()
-            .zip(&records)
-            .map(|(incident, record)| {
-                json!({
-                    "type": "Feature",
-                    "geometry": incident.position.map(|(lon, lat)| json!({"type": "Point", "coordinates": [round(lon), round(lat)]})),
-                    "properties": record,
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        attribution: &'a str,
+        incidents: &'a [Value],
+        license: &'a str,
+        title: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Feature<'a> {
+        geometry: Option<Value>,
+        properties: &'a Value,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Collection<'a> {
+        features: Vec<Feature<'a>>,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    }
+    let ((csv_text, json_bytes), geojson_bytes) = rayon::join(
+        || {
+            rayon::join(
+                || csv(site, &records),
+                || {
+                    serde_json::to_vec_pretty(&Doc {
+                        attribution: &site.config.site.data.attribution,
+                        incidents: &records,
+                        license: &site.config.site.data.license,
+                        title: &site.config.site.title,
+                    })
+                },
+            )
+        },
+        || {
+            let features = site
+                .atlas
+                .incidents
+                .iter()
+                .zip(&records)
+                .map(|(incident, record)| Feature {
+                    geometry: incident.position.map(|(lon, lat)| json!({"type": "Point", "coordinates": [round(lon), round(lat)]})),
+                    properties: record,
+                    kind: "Feature",
                 })
+                .collect();
+            serde_json::to_vec(&Collection {
+                features,
+                kind: "FeatureCollection",
             })
-            .collect();
-        Ok(serde_json::to_vec(
-            &json!({"type": "FeatureCollection", "features": features}),
-        )?)
-    };
-    let (csv_bytes, (json_bytes, geojson_bytes)) = rayon::join(
-        || csv(site, &records).into_bytes(),
-        || rayon::join(json_doc, geojson),
+        },
     );
     Ok(vec![
         OutputFile {
             path: "data/incidents.csv".into(),
-            bytes: csv_bytes,
+            bytes: csv_text.into_bytes(),
         },
         OutputFile {
             path: "data/incidents.json".into(),
@@ -132,51 +156,57 @@ fn csv(site: &Site, records: &[Value]) -> String {
         .atlas
         .incidents
         .par_iter()
-        .zip(records)
-        .map(|(i, r)| {
-            let perpetrators = i
-                .perpetrators
-                .iter()
-                .map(|p| format!("{} ({})", p.actor, p.attribution.term()))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let sources = i
-                .sources
-                .iter()
-                .map(|s| match s.date {
-                    Some(d) => format!("{}, {d}", s.publisher),
-                    None => s.publisher.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            let cells: Vec<String> = CSV_COLUMNS
-                .iter()
-                .map(|c| match *c {
-                    "targets" => i
-                        .targets
-                        .iter()
-                        .map(|t| t.term())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    "perpetrators" => perpetrators.clone(),
-                    "sources" => sources.clone(),
-                    _ => match &r[*c] {
-                        Value::Null => String::new(),
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    },
-                })
-                .map(|cell| csv_cell(&cell))
-                .collect();
-            let mut row = cells.join(",");
-            row.push_str("\r\n");
-            row
-        })
+        .zip(records.par_iter())
+        .map(|(i, r)| csv_row(i, r))
         .collect();
     let mut out = CSV_COLUMNS.join(",");
     out.push_str("\r\n");
-    out.extend(rows);
+    out.reserve(rows.iter().map(|r| r.len()).sum());
+    for row in rows {
+        out.push_str(&row);
+    }
     out
+}
+
+/// One CSV line (with its CRLF) from an incident and its download record.
+fn csv_row(i: &Incident, r: &Value) -> String {
+    let perpetrators = i
+        .perpetrators
+        .iter()
+        .map(|p| format!("{} ({})", p.actor, p.attribution.term()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let sources = i
+        .sources
+        .iter()
+        .map(|s| match s.date {
+            Some(d) => format!("{}, {d}", s.publisher),
+            None => s.publisher.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let cells: Vec<String> = CSV_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "targets" => i
+                .targets
+                .iter()
+                .map(|t| t.term())
+                .collect::<Vec<_>>()
+                .join("; "),
+            "perpetrators" => perpetrators.clone(),
+            "sources" => sources.clone(),
+            _ => match &r[*c] {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        })
+        .map(|cell| csv_cell(&cell))
+        .collect();
+    let mut line = cells.join(",");
+    line.push_str("\r\n");
+    line
 }
 
 /// RFC 4180 quoting; cells that a spreadsheet would run as a formula get a leading `'`.

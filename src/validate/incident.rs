@@ -445,10 +445,13 @@ pub fn check_duplicates(raw: &RawContent, incidents: &[Incident], diags: &mut Ve
     let mut seen: BTreeMap<(chrono::NaiveDate, usize, IncidentType), &str> = BTreeMap::new();
     let mut sorted: Vec<&Incident> = incidents.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    // By id, built once: a scan per duplicate was quadratic in a large atlas.
+    let by_slug: std::collections::HashMap<&str, &crate::content::Loaded<RawIncident>> =
+        raw.incidents.iter().map(|l| (l.slug.as_str(), l)).collect();
     for incident in sorted {
         let key = (incident.date, incident.region, incident.kind);
         if let Some(first) = seen.get(&key) {
-            let loaded = raw.incidents.iter().find(|l| l.slug == incident.id);
+            let loaded = by_slug.get(incident.id.as_str());
             let mut d = Diagnostic::warning(
                 &incident.source_path,
                 "probable-duplicate",

@@ -1,0 +1,186 @@
+//! Integration tests of the write stage on rebuilds: a rebuild with nothing changed writes
+//! nothing, a changed incident rewrites only the files whose bytes change, files the site no
+//! longer makes are removed, and a folder sitrep did not make is still refused.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use common::{fixture_site, sitrep, text};
+
+fn build(root: &Path, out: &Path) -> std::process::Output {
+    sitrep(
+        root,
+        &[
+            "build",
+            "--output",
+            out.to_str().expect("utf8 path"),
+            "--base-url",
+            "https://example.org/atlas/",
+        ],
+    )
+}
+
+/// Every file with its bytes, inode and modification time.
+fn stamps(dir: &Path) -> BTreeMap<String, (Vec<u8>, u64, i64, i64)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().expect("stat");
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
+            let bytes = std::fs::read(e.path()).expect("read");
+            (rel, (bytes, meta.ino(), meta.mtime(), meta.mtime_nsec()))
+        })
+        .collect()
+}
+
+/// "… 3 written, 40 unchanged, 1 removed …" from the build summary.
+fn counts(output: &std::process::Output) -> (usize, usize, usize) {
+    let all = text(output);
+    let message = all
+        .lines()
+        .rev()
+        .find(|l| l.contains("built "))
+        .unwrap_or_else(|| panic!("no summary line in: {all}"));
+    let find = |word: &str| -> usize {
+        let end = message
+            .find(&format!(" {word}"))
+            .unwrap_or_else(|| panic!("no `{word}` in: {message}"));
+        let start = message[..end].rfind([' ', '(']).map_or(0, |i| i + 1);
+        message[start..end].parse().expect("a count")
+    };
+    (find("written"), find("unchanged"), find("removed"))
+}
+
+#[test]
+fn rebuild_with_nothing_changed_writes_nothing() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    let first = build(site.path(), &out);
+    assert!(first.status.success(), "{}", text(&first));
+    let before = stamps(&out);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = build(site.path(), &out);
+    assert!(again.status.success(), "{}", text(&again));
+    let (written, unchanged, removed) = counts(&again);
+    assert_eq!((written, removed), (0, 0), "{}", text(&again));
+    assert_eq!(unchanged + 1, before.len(), "every file but the marker");
+    assert_eq!(stamps(&out), before, "a file was rewritten or replaced");
+}
+
+#[test]
+fn a_changed_incident_rewrites_only_what_depends_on_it() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out).status.success());
+    let before = stamps(&out);
+    let incident = site
+        .path()
+        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let changed = std::fs::read_to_string(&incident)
+        .expect("read")
+        .replace("killed = 3", "killed = 4");
+    std::fs::write(&incident, changed).expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let result = build(site.path(), &out);
+    assert!(result.status.success(), "{}", text(&result));
+    let after = stamps(&out);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    let mut rewritten = Vec::new();
+    for (path, (bytes, ino, secs, nanos)) in &after {
+        let (old_bytes, old_ino, old_secs, old_nanos) = &before[path];
+        let touched = (ino, secs, nanos) != (old_ino, old_secs, old_nanos);
+        // A file is rewritten exactly when its bytes changed.
+        assert_eq!(touched, bytes != old_bytes, "{path}");
+        if touched {
+            rewritten.push(path.clone());
+        }
+    }
+    assert!(
+        rewritten.contains(&"incidents/2024-07-04-gamma-clash/index.html".to_string()),
+        "{rewritten:?}"
+    );
+    assert!(
+        !rewritten.contains(&"incidents/2023-05-10-alpha-market/index.html".to_string()),
+        "an unrelated incident page was rewritten: {rewritten:?}"
+    );
+    assert!(!rewritten.iter().any(|p| p.starts_with("static/")));
+    assert!(rewritten.len() < after.len() / 2, "{rewritten:?}");
+    let (written, unchanged, removed) = counts(&result);
+    assert_eq!(written, rewritten.len(), "{}", text(&result));
+    assert_eq!(unchanged, after.len() - 1 - rewritten.len());
+    assert_eq!(removed, 0);
+}
+
+/// Every file and folder under `dir`, relative to it.
+fn entries(dir: &Path) -> std::collections::BTreeSet<String> {
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn files_the_site_no_longer_makes_are_removed() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out).status.success());
+    let page = out.join("incidents/2024-08-01-abroad/index.html");
+    assert!(page.is_file());
+    let before = entries(&out);
+    std::fs::remove_file(
+        site.path()
+            .join("content/incidents/2024/2024-08-01-abroad.toml"),
+    )
+    .expect("rm");
+    std::fs::write(out.join("stray.html"), "left by hand").expect("write");
+    let result = build(site.path(), &out);
+    assert!(result.status.success(), "{}", text(&result));
+    assert!(!page.exists());
+    assert!(!out.join("incidents/2024-08-01-abroad").exists());
+    assert!(!out.join("stray.html").exists());
+    // What is left is exactly what a cold build makes.
+    let cold = site.path().join("cold");
+    assert!(build(site.path(), &cold).status.success());
+    assert!(common::read_tree(&out) == common::read_tree(&cold));
+    assert_eq!(entries(&out), entries(&cold));
+    let gone = before.difference(&entries(&cold)).count();
+    assert!(gone >= 2, "the page and its folder at least");
+    let (_, _, removed) = counts(&result);
+    assert_eq!(removed, gone + 1, "and the stray file: {}", text(&result));
+}
+
+#[test]
+fn a_folder_sitrep_did_not_make_is_still_refused() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("mine");
+    std::fs::create_dir_all(out.join("sub")).expect("mkdir");
+    std::fs::write(out.join("sub/precious.txt"), "keep").expect("write");
+    let result = build(site.path(), &out);
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(text(&result).contains("not made by sitrep"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("sub/precious.txt")).expect("kept"),
+        "keep"
+    );
+}

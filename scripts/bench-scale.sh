@@ -50,6 +50,8 @@ if command -v hugo >/dev/null; then HUGO=1; else say "no hugo: the Hugo columns 
 [ -f node_modules/leaflet/dist/leaflet.js ] || npm ci --no-audit --no-fund >/dev/null
 cargo build --release --locked --quiet
 SITREP="$repo/target/release/sitrep"
+# The commit measured (the working tree may move on while a long run goes).
+REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo '+changes')"
 export SITREP_LEAFLET_DIR="$repo/node_modules/leaflet/dist"
 # The synthetic incidents end in 2024; a fixed "today" keeps runs comparable.
 export SITREP_TODAY="${SITREP_TODAY:-2025-01-01}"
@@ -148,7 +150,7 @@ done
 {
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "sitrep $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(hugo version 2>/dev/null | cut -d' ' -f1-2 || echo 'no hugo')"
+  echo "sitrep $REV; $(hugo version 2>/dev/null | cut -d' ' -f1-2 || echo 'no hugo')"
   echo "Command: SIZES=\"$SIZES\" RUNS=$RUNS FILESYSTEMS=\"$FILESYSTEMS\" scripts/bench-scale.sh"
   echo
   python3 - "$raw" "$counts" <<'PY'

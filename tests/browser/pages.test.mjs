@@ -43,6 +43,8 @@ function pages() {
   const districts = readSiteJson(`${PREFIX}data/map/districts.geojson`, mount);
   const provinces = readSiteJson(`${PREFIX}data/map/provinces.geojson`, mount);
   if (incidents.features.length) list.push(['an incident', incidents.features[0].properties.url]);
+  const years = [...incidents.index.years].sort((a, b) => b.count - a.count);
+  if (years.length) list.push(['a timeline year', `${PREFIX}timeline/${years[0].year}/`]);
   const busiest = [...districts.features].sort((a, b) => (b.properties.incidents || 0) - (a.properties.incidents || 0))[0];
   if (busiest) list.push(['a district', busiest.properties.url]);
   if (provinces.features.length) list.push(['a province', provinces.features[0].properties.url]);

@@ -1,6 +1,7 @@
 //! Config stage: reads `sitrep.toml` (unknown keys rejected with line and column) and the
 //! command-line overrides into one `Config` every later stage reads.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub struct SiteConfig {
     pub data: DataConfig,
     #[serde(default)]
     pub map: MapConfig,
+    #[serde(default)]
+    pub pagination: PaginationConfig,
     pub geodata: GeodataConfig,
 }
 
@@ -53,6 +56,39 @@ pub struct MapConfig {
     pub tile_url: Option<String>,
     #[serde(default)]
     pub tile_attribution: Option<String>,
+}
+
+/// How long lists are split into pages (docs/site-layout.md, "Pages and paging"). The
+/// defaults keep every page under 300 KB of HTML at 100,000 incidents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginationConfig {
+    /// Incidents per page of a timeline year (`/timeline/<year>/`, then `…/page/2/` …).
+    #[serde(default = "default_timeline_per_page")]
+    pub timeline: NonZeroUsize,
+    /// Incidents per page of the other lists: `/incidents/`, region and actor pages.
+    #[serde(default = "default_list_per_page")]
+    pub lists: NonZeroUsize,
+}
+
+pub const DEFAULT_TIMELINE_PER_PAGE: usize = 250;
+pub const DEFAULT_LIST_PER_PAGE: usize = 250;
+
+fn default_timeline_per_page() -> NonZeroUsize {
+    NonZeroUsize::new(DEFAULT_TIMELINE_PER_PAGE).unwrap_or(NonZeroUsize::MIN)
+}
+
+fn default_list_per_page() -> NonZeroUsize {
+    NonZeroUsize::new(DEFAULT_LIST_PER_PAGE).unwrap_or(NonZeroUsize::MIN)
+}
+
+impl Default for PaginationConfig {
+    fn default() -> Self {
+        PaginationConfig {
+            timeline: default_timeline_per_page(),
+            lists: default_list_per_page(),
+        }
+    }
 }
 
 /// Boundary layers and where to fetch them from.

@@ -273,6 +273,11 @@ fn edits_reload_pages_and_errors_show_an_overlay_until_fixed() {
     let (_, script) = server.get("__sitrep/live.js");
     assert!(script.contains("diagnostics.json") && script.contains("textContent"));
     assert!(!script.contains("innerHTML"));
+    // The terminal shows the same diagnostic (read from the pipe by another thread: wait).
+    let started = Instant::now();
+    while !server.stderr().contains(&format!("{INCIDENT}:8:")) && started.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(
         server.stderr().contains(&format!("{INCIDENT}:8:")),
         "terminal: {}",
@@ -442,7 +447,12 @@ fn many_connections_at_once_and_ctrl_c_exits_cleanly() {
         "exit status {exit:?}; stderr: {}",
         server.stderr()
     );
-    assert!(server.stderr().contains("stopped"));
+    // The pipe is read by another thread: give it the time to catch up.
+    let started = Instant::now();
+    while !server.stderr().contains("stopped") && started.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.stderr().contains("stopped"), "{}", server.stderr());
 }
 
 #[test]

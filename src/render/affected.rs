@@ -1,10 +1,16 @@
 //! Render stage, partial (for `serve`): after some incidents changed, finds the outputs whose
-//! content depends on them and renders just those. The dependencies mirror what `pages` and
-//! `views` put into each page; a test in `serve` checks the result equals a full render.
+//! content depends on them and renders just those. The dependencies mirror what `pages`,
+//! `lists` and `views` put into each page; a test in `serve` checks the result equals a full
+//! render.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{data, feeds, mapdata, pages, render_pages, Locators, OutputFile, Page, Site};
+use chrono::Datelike;
+
+use super::lists::{self, ListKey};
+use rayon::prelude::*;
+
+use super::{data, feeds, mapdata, pages, paging, render_page, Locators, OutputFile, Page, Site};
 
 /// A page of the site, by what it shows. Indices refer to the site the plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,12 +19,15 @@ pub enum PageKey {
     Map,
     Timeline,
     RegionsIndex,
-    IncidentsIndex,
     ActorsIndex,
+    BriefsIndex,
+    About,
+    NotFound,
     Incident(usize),
     Brief(usize),
-    Actor(usize),
-    Region(usize),
+    /// Page `n` (from 1) of a paged list: a timeline year, the incidents index, a region or
+    /// an actor.
+    List(ListKey, usize),
 }
 
 /// What to re-render after incidents changed, split so the pages of the changed incidents
@@ -27,22 +36,26 @@ pub enum PageKey {
 pub struct AffectedPlan {
     /// The changed incidents' own pages and those that show them in full (related, briefs).
     pub first: Vec<PageKey>,
-    /// Every other page that lists them: home, indexes, timeline, actors, regions.
+    /// Every other page that lists them: home, indexes, timeline pages, actors, regions.
     pub then: Vec<PageKey>,
     /// Output paths that no longer exist.
     pub removed: Vec<String>,
+    /// Years whose map point files must be rewritten (see `render_data`).
+    pub point_years: BTreeSet<i32>,
 }
 
 /// Plans the re-render after the incidents `changed` (ids edited, added or removed) between
-/// the `old` and `new` site: their pages and those of related incidents, the briefs and
-/// actors that list them, the regions that hold them (before and after), home, the indexes
-/// and the timeline. Data downloads, map data and feeds always follow (`render_data`).
-/// Changes to anything but incidents need a full `render`.
+/// the `old` and `new` site: their pages and those of related incidents, the briefs that
+/// show them, home, the indexes and the timeline index, and of every paged list that holds
+/// them (their timeline years, the incidents index, their regions and actors, before and
+/// after) the pages that change — see `list_pages`. Data downloads, map data and feeds
+/// follow (`render_data`). Changes to anything but incidents need a full `render`.
 pub fn plan_affected(old: &Site, new: &Site, changed: &BTreeSet<String>) -> AffectedPlan {
     let mut incidents = BTreeSet::new();
     let mut briefs = BTreeSet::new();
     let mut actors = BTreeSet::new();
     let mut regions = BTreeSet::new();
+    let mut years = BTreeSet::new();
     for site in [old, new] {
         for id in changed {
             let Some(&i) = site.index.by_id.get(id) else {
@@ -50,6 +63,7 @@ pub fn plan_affected(old: &Site, new: &Site, changed: &BTreeSet<String>) -> Affe
             };
             let incident = &site.atlas.incidents[i];
             incidents.insert(id.clone());
+            years.insert(incident.date.year());
             for &j in &site.index.related[i] {
                 incidents.insert(site.atlas.incidents[j].id.clone());
             }
@@ -70,9 +84,9 @@ pub fn plan_affected(old: &Site, new: &Site, changed: &BTreeSet<String>) -> Affe
             PageKey::Map,
             PageKey::Timeline,
             PageKey::RegionsIndex,
-            PageKey::IncidentsIndex,
             PageKey::ActorsIndex,
         ],
+        point_years: years.clone(),
         ..AffectedPlan::default()
     };
     for id in &incidents {
@@ -86,28 +100,148 @@ pub fn plan_affected(old: &Site, new: &Site, changed: &BTreeSet<String>) -> Affe
             plan.first.push(PageKey::Brief(b));
         }
     }
-    for (a, actor) in new.atlas.actors.iter().enumerate() {
-        if actors.contains(&actor.slug) {
-            plan.then.push(PageKey::Actor(a));
-        }
+
+    // The paged lists, as (key in the old site, key in the new site).
+    let mut list_keys: Vec<(Option<ListKey>, Option<ListKey>)> = Vec::new();
+    let old_years: BTreeSet<i32> = old.index.timeline.iter().map(|y| y.year).collect();
+    let new_years: BTreeSet<i32> = new.index.timeline.iter().map(|y| y.year).collect();
+    let timeline_shared_changed =
+        old_years != new_years || year_page_shared(old) != year_page_shared(new);
+    let timeline_years: BTreeSet<i32> = if timeline_shared_changed {
+        old_years.union(&new_years).copied().collect()
+    } else {
+        years
+    };
+    for &year in &timeline_years {
+        let key = ListKey::TimelineYear(year);
+        list_keys.push((
+            old_years.contains(&year).then_some(key),
+            new_years.contains(&year).then_some(key),
+        ));
+    }
+    list_keys.push((Some(ListKey::Incidents), Some(ListKey::Incidents)));
+    for slug in &actors {
+        let find = |site: &Site| {
+            site.atlas
+                .actors
+                .iter()
+                .position(|a| &a.slug == slug)
+                .map(ListKey::Actor)
+        };
+        list_keys.push((find(old), find(new)));
     }
     for id in &regions {
-        let old_page = old.regions.get(id).filter(|&r| pages::has_page(old, r));
-        match new.regions.get(id) {
-            Some(r) if pages::has_page(new, r) => plan.then.push(PageKey::Region(r)),
-            _ => {
-                if let Some(r) = old_page {
-                    plan.removed.push(region_path(old, r));
-                }
-            }
+        let find = |site: &Site| {
+            site.regions
+                .get(id)
+                .filter(|&r| pages::has_page(site, r))
+                .map(ListKey::Region)
+        };
+        list_keys.push((find(old), find(new)));
+    }
+    for &year in &plan.point_years {
+        let has_points = |site: &Site| {
+            site.atlas
+                .incidents
+                .iter()
+                .any(|i| i.position.is_some() && i.date.year() == year)
+        };
+        if has_points(old) && !has_points(new) {
+            plan.removed.push(super::points::year_path(year));
         }
+    }
+    for (old_key, new_key) in list_keys {
+        let everything =
+            matches!(new_key, Some(ListKey::TimelineYear(_))) && timeline_shared_changed;
+        list_pages(old, new, old_key, new_key, changed, everything, &mut plan);
     }
     plan
 }
 
-fn region_path(site: &Site, r: usize) -> String {
-    let region = &site.regions.regions[r];
-    format!("{}index.html", region.page_path(&site.regions.home_country))
+/// What every page of every timeline year shows besides its own incidents: the filter form's
+/// choices. When it changes, all year pages are rendered again.
+fn year_page_shared(site: &Site) -> serde_json::Value {
+    super::filters::choices_without_counts(site)
+}
+
+/// Adds the pages of one list that change to `plan`: with the same incidents in the same
+/// order and no changed date, the pages that hold the changed incidents, the first page
+/// (figures) and the pages where their years start (year figures); otherwise every page,
+/// and the pages that no longer exist are removed.
+fn list_pages(
+    old: &Site,
+    new: &Site,
+    old_key: Option<ListKey>,
+    new_key: Option<ListKey>,
+    changed: &BTreeSet<String>,
+    everything: bool,
+    plan: &mut AffectedPlan,
+) {
+    let ids = |site: &Site, key: Option<ListKey>| -> Vec<usize> {
+        key.map(|k| lists::items(site, k)).unwrap_or_default()
+    };
+    let old_items = ids(old, old_key);
+    let new_items = ids(new, new_key);
+    let old_pages = old_key.map_or(0, |k| {
+        paging::page_count(old_items.len(), lists::per_page(old, k))
+    });
+    let Some(key) = new_key else {
+        if let Some(k) = old_key {
+            let dir = lists::dir(old, k);
+            plan.removed
+                .extend((1..=old_pages).map(|n| paging::page_file(&dir, n)));
+        }
+        return;
+    };
+    let per_page = lists::per_page(new, key);
+    let new_pages = paging::page_count(new_items.len(), per_page);
+    let same_order = old_key.is_some()
+        && old_items.len() == new_items.len()
+        && old_items
+            .iter()
+            .zip(&new_items)
+            .all(|(&a, &b)| old.atlas.incidents[a].id == new.atlas.incidents[b].id);
+    let dates_kept = changed.iter().all(|id| {
+        let date = |site: &Site| {
+            site.index.by_id.get(id).map(|&i| {
+                let incident = &site.atlas.incidents[i];
+                (
+                    incident.date,
+                    super::views::date_last(incident),
+                    lists::month_key(site, i),
+                )
+            })
+        };
+        date(old) == date(new)
+    });
+    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    if everything || !same_order || !dates_kept {
+        wanted.extend(1..=new_pages);
+    } else {
+        wanted.insert(1);
+        let mut year_start: BTreeMap<i32, usize> = BTreeMap::new();
+        for (pos, &i) in new_items.iter().enumerate() {
+            year_start
+                .entry(new.atlas.incidents[i].date.year())
+                .or_insert(pos);
+        }
+        for (pos, &i) in new_items.iter().enumerate() {
+            let incident = &new.atlas.incidents[i];
+            if changed.contains(&incident.id) {
+                wanted.insert(paging::page_of(pos, per_page));
+                if let Some(&start) = year_start.get(&incident.date.year()) {
+                    wanted.insert(paging::page_of(start, per_page));
+                }
+            }
+        }
+    }
+    plan.then
+        .extend(wanted.into_iter().map(|n| PageKey::List(key, n)));
+    if let Some(k) = old_key {
+        let dir = lists::dir(old, k);
+        plan.removed
+            .extend((new_pages + 1..=old_pages).map(|n| paging::page_file(&dir, n)));
+    }
 }
 
 /// The output path of a page.
@@ -117,44 +251,73 @@ pub fn page_path(site: &Site, key: PageKey) -> String {
         PageKey::Map => "map/index.html".into(),
         PageKey::Timeline => "timeline/index.html".into(),
         PageKey::RegionsIndex => "regions/index.html".into(),
-        PageKey::IncidentsIndex => "incidents/index.html".into(),
         PageKey::ActorsIndex => "actors/index.html".into(),
+        PageKey::BriefsIndex => "briefs/index.html".into(),
+        PageKey::About => "about/index.html".into(),
+        PageKey::NotFound => "404.html".into(),
         PageKey::Incident(i) => format!("incidents/{}/index.html", site.atlas.incidents[i].id),
         PageKey::Brief(b) => format!("briefs/{}/index.html", site.atlas.briefs[b].slug),
-        PageKey::Actor(a) => format!("actors/{}/index.html", site.atlas.actors[a].slug),
-        PageKey::Region(r) => region_path(site, r),
+        PageKey::List(list, n) => paging::page_file(&lists::dir(site, list), n),
     }
 }
 
-/// Renders the pages `keys` of `site`.
+/// Renders the pages `keys` of `site`, in parallel; each page's variables are made just
+/// before it is rendered and dropped after, so memory holds one page per thread.
 pub fn render_keys(
     site: &Site,
     tera: &tera::Tera,
     locators: &Locators,
     keys: &[PageKey],
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let list: Vec<Page> = keys
-        .iter()
-        .map(|&key| match key {
-            PageKey::Home => pages::home(site),
-            PageKey::Map => pages::map(site),
-            PageKey::Timeline => pages::timeline(site),
-            PageKey::RegionsIndex => pages::regions_index(site),
-            PageKey::IncidentsIndex => pages::incidents_index(site),
-            PageKey::ActorsIndex => pages::actors_index(site),
-            PageKey::Incident(i) => pages::incident(site, i),
-            PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
-            PageKey::Actor(a) => pages::actor(site, &site.atlas.actors[a]),
-            PageKey::Region(r) => pages::region(site, r, locators),
+    let mut lists: BTreeMap<ListKey, Vec<usize>> = BTreeMap::new();
+    for key in keys {
+        if let PageKey::List(list, _) = key {
+            lists
+                .entry(*list)
+                .or_insert_with(|| lists::items(site, *list));
+        }
+    }
+    keys.par_iter()
+        .map(|&key| {
+            let page: Page = match key {
+                PageKey::Home => pages::home(site),
+                PageKey::Map => pages::map(site),
+                PageKey::Timeline => pages::timeline(site),
+                PageKey::RegionsIndex => pages::regions_index(site),
+                PageKey::ActorsIndex => pages::actors_index(site),
+                PageKey::BriefsIndex => pages::briefs_index(site),
+                PageKey::About => pages::about(site),
+                PageKey::NotFound => pages::not_found(site),
+                PageKey::Incident(i) => pages::incident(site, i),
+                PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
+                PageKey::List(list, n) => {
+                    let items = lists.get(&list).map(Vec::as_slice).unwrap_or_default();
+                    pages::list_page(site, list, items, n, locators)
+                }
+            };
+            render_page(tera, &page)
         })
-        .collect();
-    render_pages(tera, &list)
+        .collect()
 }
 
 /// Data downloads, map data and feeds; `all_paths` are every output path of the site.
-pub fn render_data(site: &Site, all_paths: &BTreeSet<String>) -> anyhow::Result<Vec<OutputFile>> {
-    let mut files = data::downloads(site)?;
-    files.extend(mapdata::layers(site)?);
-    files.extend(feeds::all(site, all_paths));
+/// `point_years`: the years whose map point files changed (`None`: all of them).
+pub fn render_data(
+    site: &Site,
+    all_paths: &BTreeSet<String>,
+    point_years: Option<&BTreeSet<i32>>,
+) -> anyhow::Result<Vec<OutputFile>> {
+    let (downloads, (map, feeds)) = rayon::join(
+        || data::downloads(site),
+        || {
+            rayon::join(
+                || mapdata::layers(site, point_years),
+                || feeds::all(site, all_paths),
+            )
+        },
+    );
+    let mut files = downloads?;
+    files.extend(map?);
+    files.extend(feeds);
     Ok(files)
 }

@@ -11,7 +11,10 @@ const FEED_ENTRIES: usize = 50;
 
 /// `paths`: every output path of the site (pages are the `index.html` ones).
 pub fn all(site: &Site, paths: &BTreeSet<String>) -> Vec<OutputFile> {
-    vec![sitemap(site, paths), atom(site), robots(site)]
+    let mut files = sitemaps(site, paths, SITEMAP_MAX_URLS);
+    files.push(atom(site));
+    files.push(robots(site));
+    files
 }
 
 fn xml_escape(s: &str) -> String {
@@ -22,26 +25,71 @@ fn xml_escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-fn sitemap(site: &Site, paths: &BTreeSet<String>) -> OutputFile {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    let mut paths: Vec<&str> = paths
+/// The sitemap protocol's limit of URLs per sitemap file.
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// `sitemap.xml` listing every page; with more than `max_urls` pages, a sitemap index
+/// pointing at `sitemap-1.xml`, `sitemap-2.xml` … of at most `max_urls` URLs each.
+fn sitemaps(site: &Site, paths: &BTreeSet<String>, max_urls: usize) -> Vec<OutputFile> {
+    let mut pages: Vec<&str> = paths
         .iter()
         .map(String::as_str)
         .filter(|p| p.ends_with("index.html"))
+        .map(|p| p.trim_end_matches("index.html"))
         .collect();
-    paths.sort_unstable();
-    for path in paths {
-        let url = site
-            .config
-            .absolute_url(path.trim_end_matches("index.html"));
-        out.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
-    }
-    out.push_str("</urlset>\n");
-    OutputFile {
-        path: "sitemap.xml".into(),
-        bytes: out.into_bytes(),
-    }
+    pages.sort_unstable();
+    split_sitemaps(&pages, max_urls, &|p| site.config.absolute_url(p))
 }
+
+/// The sitemap files for the site-relative `pages`, `absolute` making their URLs.
+fn split_sitemaps(
+    pages: &[&str],
+    max_urls: usize,
+    absolute: &dyn Fn(&str) -> String,
+) -> Vec<OutputFile> {
+    const XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    const NS: &str = "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"";
+    let urlset = |pages: &[&str]| {
+        let mut out = format!("{XML}<urlset {NS}>\n");
+        for path in pages {
+            out.push_str(&format!(
+                "  <url><loc>{}</loc></url>\n",
+                xml_escape(&absolute(path))
+            ));
+        }
+        out.push_str("</urlset>\n");
+        out.into_bytes()
+    };
+    let max_urls = max_urls.max(1);
+    if pages.len() <= max_urls {
+        return vec![OutputFile {
+            path: "sitemap.xml".into(),
+            bytes: urlset(pages),
+        }];
+    }
+    let mut files = Vec::new();
+    let mut index = format!("{XML}<sitemapindex {NS}>\n");
+    for (n, chunk) in pages.chunks(max_urls).enumerate() {
+        let path = format!("{SITEMAP_PART_PREFIX}{}.xml", n + 1);
+        index.push_str(&format!(
+            "  <sitemap><loc>{}</loc></sitemap>\n",
+            xml_escape(&absolute(&path))
+        ));
+        files.push(OutputFile {
+            path,
+            bytes: urlset(chunk),
+        });
+    }
+    index.push_str("</sitemapindex>\n");
+    files.push(OutputFile {
+        path: "sitemap.xml".into(),
+        bytes: index.into_bytes(),
+    });
+    files
+}
+
+/// The parts of a split sitemap are `sitemap-1.xml`, `sitemap-2.xml` …
+pub const SITEMAP_PART_PREFIX: &str = "sitemap-";
 
 fn atom(site: &Site) -> OutputFile {
     struct Entry {
@@ -121,5 +169,59 @@ fn robots(site: &Site) -> OutputFile {
     OutputFile {
         path: "robots.txt".into(),
         bytes: text.into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_sitemaps;
+
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).expect("utf8")
+    }
+
+    #[test]
+    fn small_sites_have_one_sitemap() {
+        let files = split_sitemaps(&["", "map/"], 2, &|p| format!("https://x.org/a/{p}"));
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, "sitemap.xml");
+        let xml = text(&files[0].bytes);
+        assert!(xml.contains("<urlset"));
+        assert!(xml.contains("<loc>https://x.org/a/</loc>"));
+        assert!(xml.contains("<loc>https://x.org/a/map/</loc>"));
+    }
+
+    #[test]
+    fn large_sites_get_a_sitemap_index() {
+        let pages = ["", "a/", "b/", "c/", "d/"];
+        let files = split_sitemaps(&pages, 2, &|p| format!("https://x.org/{p}"));
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "sitemap-1.xml",
+                "sitemap-2.xml",
+                "sitemap-3.xml",
+                "sitemap.xml"
+            ]
+        );
+        let index = text(&files[3].bytes);
+        assert!(index.contains("<sitemapindex"));
+        assert_eq!(index.matches("<sitemap>").count(), 3);
+        assert!(index.contains("<loc>https://x.org/sitemap-3.xml</loc>"));
+        // Every page once, at most two per part.
+        let mut seen = Vec::new();
+        for f in &files[..3] {
+            let xml = text(&f.bytes);
+            let n = xml.matches("<url>").count();
+            assert!((1..=2).contains(&n), "{}: {n} URLs", f.path);
+            seen.extend(
+                xml.split("<loc>")
+                    .skip(1)
+                    .map(|s| s.split('<').next().unwrap_or("").to_string()),
+            );
+        }
+        let want: Vec<String> = pages.iter().map(|p| format!("https://x.org/{p}")).collect();
+        assert_eq!(seen, want);
     }
 }

@@ -11,7 +11,8 @@ use crate::regions::Level;
 
 /// The template variable `filters`: `home` (heading of the home provinces), `types`, `actors`, `provinces`, `abroad` (lists of
 /// `{value, label, count}`), `unattributed` (count of incidents naming no actor), and
-/// `date_min` / `date_max` (ISO dates bounding every incident's span).
+/// `date_min` / `date_max` (ISO dates bounding every incident's span), `years` (those with
+/// incidents, for the year shortcut), and `show_counts`.
 pub fn choices(site: &Site) -> Value {
     let incidents = &site.atlas.incidents;
     let mut types: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
@@ -71,7 +72,27 @@ pub fn choices(site: &Site) -> Value {
         "abroad": abroad,
         "date_min": date_min.map(|d| d.to_string()),
         "date_max": date_max.map(|d| d.to_string()),
+        "years": site.index.timeline.iter().map(|y| y.year).collect::<Vec<_>>(),
+        "show_counts": true,
     })
+}
+
+/// `choices` without the counts (`show_counts` false; `unattributed` 1 when some incident
+/// names no actor, else 0), for pages that must not change whenever a count does: the
+/// timeline's year pages.
+pub fn choices_without_counts(site: &Site) -> Value {
+    let mut value = choices(site);
+    for list in ["types", "actors", "provinces", "abroad"] {
+        if let Some(items) = value[list].as_array_mut() {
+            for item in items {
+                item["count"] = Value::Null;
+            }
+        }
+    }
+    let some = value["unattributed"].as_u64().unwrap_or(0) > 0;
+    value["unattributed"] = json!(u64::from(some));
+    value["show_counts"] = json!(false);
+    value
 }
 
 fn choice(value: &str, label: &str, count: usize) -> Value {

@@ -1,10 +1,10 @@
 //! Map layers for Leaflet: simplified district, province and context outlines with their
-//! figures, and incident points, as GeoJSON under `data/map/` (see docs/site-layout.md).
+//! figures (GeoJSON), the incident points split by year in compact arrays, and the
+//! precomputed clusters of the overview, under `data/map/` (see docs/site-layout.md).
 
 use geo::MultiPolygon;
 use serde_json::{json, Value};
 
-use super::data::round;
 use super::{OutputFile, Site};
 use crate::geo::{feature_collection, feature_collections, simplify_shapes, LayerRole};
 use crate::regions::Level;
@@ -20,7 +20,12 @@ const DIGITS: u32 = 3;
 type Properties = Vec<(String, Value)>;
 type Feature = (MultiPolygon<f64>, Properties);
 
-pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
+/// Every map file; of the point files only those of `point_years` when given (the others are
+/// unchanged, see `render::plan_affected`).
+pub fn layers(
+    site: &Site,
+    point_years: Option<&std::collections::BTreeSet<i32>>,
+) -> anyhow::Result<Vec<OutputFile>> {
     let regions = &site.regions.regions;
     let home = &site.regions.home_country;
     // Home-country districts and provinces are simplified together so borders stay shared.
@@ -105,7 +110,7 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
 
     // Rounded together, so shared vertices are written alike in both files.
     let mut home_layers = feature_collections(&[&districts, &provinces], DIGITS).into_iter();
-    Ok(vec![
+    let mut files = vec![
         OutputFile {
             path: "data/map/districts.geojson".into(),
             bytes: home_layers.next().unwrap_or_default().into_bytes(),
@@ -118,53 +123,7 @@ pub fn layers(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
             path: "data/map/context.geojson".into(),
             bytes: feature_collection(&context, DIGITS).into_bytes(),
         },
-        OutputFile {
-            path: "data/map/incidents.geojson".into(),
-            bytes: serde_json::to_vec(&incident_points(site))?,
-        },
-    ])
-}
-
-fn incident_points(site: &Site) -> Value {
-    let features: Vec<Value> = site
-        .atlas
-        .incidents
-        .iter()
-        .enumerate()
-        .filter_map(|(i, incident)| {
-            let (lon, lat) = incident.position?;
-            let card = site.incident_card(i);
-            let province = site.regions.at_level(incident.region, Level::Province).map(|p| site.regions.regions[p].id.clone());
-            Some(json!({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(lon), round(lat)]},
-                "properties": {
-                    "id": incident.id,
-                    "title": incident.title,
-                    "url": card["url"],
-                    "date": incident.date.to_string(),
-                    "date_label": card["date_label"],
-                    "date_last": card["date_last"],
-                    "date_precision": card["date_precision"],
-                    "year": chrono::Datelike::year(&incident.date),
-                    "type": incident.kind.term(),
-                    "type_label": incident.kind.label(),
-                    "killed": incident.killed.map(|f| f.min),
-                    "killed_max": incident.killed.map(|f| f.max),
-                    "injured": incident.injured.map(|f| f.min),
-                    "injured_max": incident.injured.map(|f| f.max),
-                    "killed_label": card["killed_label"],
-                    "injured_label": card["injured_label"],
-                    "place": card["place"],
-                    "region": site.regions.regions[incident.region].id,
-                    "province": province,
-                    "country": incident.country,
-                    "actors": incident.perpetrators.iter().map(|p| p.actor.clone()).collect::<Vec<_>>(),
-                    "attribution_label": card["attribution_label"],
-                    "geo_precision": incident.geo_precision.term(),
-                }
-            }))
-        })
-        .collect();
-    json!({"type": "FeatureCollection", "features": features})
+    ];
+    files.extend(super::points::files(site, point_years)?);
+    Ok(files)
 }

@@ -7,16 +7,18 @@ mod assets;
 mod data;
 mod feeds;
 mod filters;
+mod lists;
 mod mapdata;
 pub mod markdown;
 mod pages;
+mod paging;
+mod points;
 mod svg;
 mod views;
 
 use std::collections::BTreeSet;
 
 use anyhow::Context as _;
-use rayon::prelude::*;
 
 use crate::atlas::Atlas;
 use crate::config::Config;
@@ -48,6 +50,24 @@ pub struct Page {
 }
 
 pub use affected::{page_path, plan_affected, render_data, render_keys, AffectedPlan, PageKey};
+pub use lists::ListKey;
+
+/// Folder of the map's overview cluster files (their number depends on the data).
+pub const CLUSTERS_DIR: &str = "data/map/clusters/";
+
+/// The data files (downloads, map data, feeds), by path prefix: rendered after the pages in
+/// `serve`'s incremental builds.
+pub const DATA_OUTPUTS: &[&str] = &[
+    "data/",
+    "sitemap.xml",
+    feeds::SITEMAP_PART_PREFIX,
+    "atom.xml",
+    "robots.txt",
+];
+
+/// Outputs whose number depends on the data as a whole (overview cluster zooms, the parts of
+/// a split sitemap), by path prefix: `serve` drops the ones a partial render no longer makes.
+pub const VARIABLE_OUTPUTS: &[&str] = &[CLUSTERS_DIR, feeds::SITEMAP_PART_PREFIX];
 pub use svg::Locators;
 
 /// Renders the whole site into memory, sorted by path.
@@ -61,10 +81,9 @@ pub fn render_with(
     tera: &tera::Tera,
     locators: &Locators,
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let pages = pages::all(site, locators);
-    let mut files: Vec<OutputFile> = render_pages_owned(tera, pages)?;
+    let mut files: Vec<OutputFile> = render_keys(site, tera, locators, &pages::all(site))?;
     files.extend(data::downloads(site)?);
-    files.extend(mapdata::layers(site)?);
+    files.extend(mapdata::layers(site, None)?);
     files.extend(feeds::all(site, &output_paths(&files)));
     files.extend(assets::copy(site.config)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -77,24 +96,7 @@ pub fn render_with(
     Ok(files)
 }
 
-/// Renders and minifies pages in parallel.
-fn render_pages(tera: &tera::Tera, pages: &[Page]) -> anyhow::Result<Vec<OutputFile>> {
-    pages
-        .par_iter()
-        .map(|page| render_page(tera, page))
-        .collect()
-}
-
-/// `render_pages`, consuming the pages: each page's variables are freed as soon as it is
-/// rendered, on the thread that rendered it, so a large site never holds every context and
-/// every rendered page at once (docs/benchmarks.md).
-fn render_pages_owned(tera: &tera::Tera, pages: Vec<Page>) -> anyhow::Result<Vec<OutputFile>> {
-    pages
-        .into_par_iter()
-        .map(|page| render_page(tera, &page))
-        .collect()
-}
-
+/// Renders and minifies one page.
 fn render_page(tera: &tera::Tera, page: &Page) -> anyhow::Result<OutputFile> {
     let html = tera
         .render(page.template, &page.context)

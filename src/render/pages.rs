@@ -3,33 +3,128 @@
 use chrono::Datelike;
 use serde_json::{json, Value};
 
+use super::lists::{self, ListKey};
+use super::PageKey;
 use super::{Page, Site};
 use crate::regions::Level;
 
 /// How many incidents and briefs the home page lists.
 const HOME_LATEST: usize = 8;
 
-pub fn all(site: &Site, locators: &super::svg::Locators) -> Vec<Page> {
+/// Every page of the site.
+pub fn all(site: &Site) -> Vec<PageKey> {
     let mut pages = vec![
-        home(site),
-        map(site),
-        timeline(site),
-        regions_index(site),
-        incidents_index(site),
-        briefs_index(site),
-        actors_index(site),
-        about(site),
-        not_found(site),
+        PageKey::Home,
+        PageKey::Map,
+        PageKey::Timeline,
+        PageKey::RegionsIndex,
+        PageKey::BriefsIndex,
+        PageKey::ActorsIndex,
+        PageKey::About,
+        PageKey::NotFound,
     ];
-    pages.extend((0..site.atlas.incidents.len()).map(|i| incident(site, i)));
-    pages.extend(site.atlas.briefs.iter().map(|b| brief(site, b)));
-    pages.extend(site.atlas.actors.iter().map(|a| actor(site, a)));
-    pages.extend(
+    let mut lists: Vec<ListKey> = site
+        .index
+        .timeline
+        .iter()
+        .map(|y| ListKey::TimelineYear(y.year))
+        .collect();
+    lists.push(ListKey::Incidents);
+    lists.extend((0..site.atlas.actors.len()).map(ListKey::Actor));
+    lists.extend(
         (0..site.regions.regions.len())
             .filter(|&r| has_page(site, r))
-            .map(|r| region(site, r, locators)),
+            .map(ListKey::Region),
     );
+    for key in lists {
+        let len = list_len(site, key);
+        pages.extend(
+            (1..=super::paging::page_count(len, lists::per_page(site, key)))
+                .map(|n| PageKey::List(key, n)),
+        );
+    }
+    pages.extend((0..site.atlas.incidents.len()).map(PageKey::Incident));
+    pages.extend((0..site.atlas.briefs.len()).map(PageKey::Brief));
     pages
+}
+
+/// How many incidents the list `key` holds.
+pub fn list_len(site: &Site, key: ListKey) -> usize {
+    match key {
+        ListKey::TimelineYear(year) => site
+            .index
+            .timeline
+            .iter()
+            .find(|y| y.year == year)
+            .map_or(0, |y| y.months.iter().map(|m| m.incidents.len()).sum()),
+        ListKey::Incidents => site.atlas.incidents.len(),
+        ListKey::Region(r) => site.index.region_incidents[r].len(),
+        ListKey::Actor(a) => site
+            .index
+            .actor_incidents
+            .get(&site.atlas.actors[a].slug)
+            .map_or(0, Vec::len),
+    }
+}
+
+/// Page `n` of the list `key`, whose incidents (in display order) are `items`.
+pub fn list_page(
+    site: &Site,
+    key: ListKey,
+    items: &[usize],
+    n: usize,
+    locators: &super::svg::Locators,
+) -> Page {
+    match key {
+        ListKey::TimelineYear(year) => timeline_year(site, year, items, n),
+        ListKey::Incidents => incidents_index(site, items, n),
+        ListKey::Region(r) => region(site, r, items, n, locators),
+        ListKey::Actor(a) => actor(site, a, items, n),
+    }
+}
+
+/// The incidents of page `n` of a list, the incident shown before them (on the previous
+/// page), and the page's `pager` variable.
+struct ListSlice<'a> {
+    items: &'a [usize],
+    before: Option<usize>,
+    pager: Value,
+    total: usize,
+}
+
+fn slice<'a>(
+    site: &Site,
+    key: ListKey,
+    items: &'a [usize],
+    n: usize,
+    label: &str,
+    spans: bool,
+) -> ListSlice<'a> {
+    let pages = lists::pages(site, key, items.len());
+    let range = pages
+        .get(n.saturating_sub(1))
+        .map(|(_, r)| r.clone())
+        .unwrap_or(0..0);
+    let spans: Option<Vec<(String, String)>> = spans.then(|| {
+        pages
+            .iter()
+            .map(|(_, r)| lists::span(site, &items[r.clone()]))
+            .collect()
+    });
+    let before = range.start.checked_sub(1).map(|b| items[b]);
+    ListSlice {
+        items: &items[range],
+        before,
+        pager: super::paging::pager(
+            site,
+            &lists::dir(site, key),
+            n,
+            pages.len(),
+            label,
+            spans.as_deref(),
+        ),
+        total: pages.len(),
+    }
 }
 
 /// Every province and district of the home country has a page; countries and provinces
@@ -82,6 +177,7 @@ fn page(
         },
     );
     context.insert("canonical", &cfg.absolute_url(url_path));
+    context.insert("pager", &Value::Null);
     Page {
         path: path.to_string(),
         template,
@@ -209,6 +305,11 @@ fn province_rows(site: &Site) -> Vec<Value> {
         .collect()
 }
 
+/// How many of the latest incidents the timeline index lists.
+const TIMELINE_LATEST: usize = 20;
+
+/// `/timeline/`: the years with their figures, each leading to its page, and the latest
+/// incidents.
 pub(super) fn timeline(site: &Site) -> Page {
     let mut p = page(
         site,
@@ -216,32 +317,114 @@ pub(super) fn timeline(site: &Site) -> Page {
         "timeline.html",
         "Timeline",
         "timeline",
-        "Every incident in chronological order",
+        "Every incident in chronological order, year by year",
     );
-    p.context
-        .insert("years", &timeline_view(site, &site.index.timeline));
+    p.context.insert("years", &timeline_years(site, None));
+    let latest: Vec<Value> = (0..site.atlas.incidents.len())
+        .rev()
+        .take(TIMELINE_LATEST)
+        .map(|i| site.incident_card(i))
+        .collect();
+    p.context.insert("latest", &latest);
     p.context.insert("filters", &super::filters::choices(site));
     p
 }
 
-pub fn timeline_view(site: &Site, buckets: &[crate::index::YearBucket]) -> Vec<Value> {
-    buckets
+/// The years of the timeline: `year`, `url` (its first page), `stats`, `first` / `last` (the
+/// calendar year, ISO dates, for the date filter), `pages`, and `current` when it is
+/// `current`.
+fn timeline_years(site: &Site, current: Option<i32>) -> Vec<Value> {
+    site.index
+        .timeline
         .iter()
         .map(|y| {
+            let count = y.stats.incidents as usize;
+            let (first, last) = lists::calendar_span(y.year, None);
+            let key = ListKey::TimelineYear(y.year);
             json!({
                 "year": y.year,
+                "url": site.config.url(&lists::dir(site, key)),
                 "stats": site.stats_view(&y.stats),
-                "months": y.months.iter().map(|m| json!({
-                    "month": m.month,
-                    "label": if m.month == 0 { format!("{} (month not reported)", y.year) } else {
-                        chrono::NaiveDate::from_ymd_opt(y.year, m.month, 1).map(|d| d.format("%B %Y").to_string()).unwrap_or_default()
-                    },
-                    "anchor": format!("y{}-{:02}", y.year, m.month),
-                    "incidents": m.incidents.iter().map(|&i| site.incident_card(i)).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
+                "first": first,
+                "last": last,
+                "pages": super::paging::page_count(count, lists::per_page(site, key)),
+                "current": current == Some(y.year),
             })
         })
         .collect()
+}
+
+/// Page `n` of a timeline year: its incidents by month, oldest first.
+fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
+    let key = ListKey::TimelineYear(year);
+    let dir = lists::dir(site, key);
+    let bucket = site.index.timeline.iter().find(|y| y.year == year);
+    let stats = bucket.map(|b| b.stats.clone()).unwrap_or_default();
+    let label = format!("Pages of {year}");
+    let part = slice(site, key, items, n, &label, true);
+    let title = if part.total > 1 {
+        format!("Timeline {year}, page {n} of {}", part.total)
+    } else {
+        format!("Timeline {year}")
+    };
+    let mut p = page(
+        site,
+        &super::paging::page_file(&dir, n),
+        "timeline_year.html",
+        &title,
+        "timeline",
+        &format!("Incidents of {year}, by month"),
+    );
+    let per_page = lists::per_page(site, key);
+    // Where each month starts: a link to its page (here: just the anchor).
+    let mut months: Vec<Value> = Vec::new();
+    let mut seen: Option<u32> = None;
+    for (pos, &i) in items.iter().enumerate() {
+        let month = lists::month_key(site, i);
+        if seen == Some(month) {
+            continue;
+        }
+        seen = Some(month);
+        let end = items[pos..]
+            .iter()
+            .position(|&j| lists::month_key(site, j) != month)
+            .map_or(items.len(), |k| pos + k);
+        let (first, last) = lists::calendar_span(year, Some(month));
+        let on = super::paging::page_of(pos, per_page);
+        let anchor = lists::month_anchor(year, month);
+        let url = if on == n {
+            format!("#{anchor}")
+        } else {
+            format!(
+                "{}#{anchor}",
+                site.config.url(&super::paging::page_dir(&dir, on))
+            )
+        };
+        months.push(json!({
+            "label": if month == 0 { "Month not reported".to_string() } else {
+                chrono::NaiveDate::from_ymd_opt(year, month, 1).map(|d| d.format("%B").to_string()).unwrap_or_default()
+            },
+            "url": url,
+            "count": end - pos,
+            "first": first,
+            "last": last,
+        }));
+    }
+    let year_stats = |_: i32| stats.clone();
+    p.context.insert(
+        "year",
+        &json!({"year": year, "stats": site.stats_view(&stats)}),
+    );
+    p.context.insert("years", &timeline_years(site, Some(year)));
+    p.context.insert("months", &months);
+    p.context.insert(
+        "timeline",
+        &lists::grouped(site, part.items, part.before, &year_stats),
+    );
+    p.context.insert("pager", &part.pager);
+    p.context
+        .insert("filters", &super::filters::choices_without_counts(site));
+    p
 }
 
 pub(super) fn regions_index(site: &Site) -> Page {
@@ -282,20 +465,67 @@ pub(super) fn regions_index(site: &Site) -> Page {
     p
 }
 
-pub(super) fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> Page {
+/// Page `n` of a region: the first holds the figures, map, note, years, sub-regions and
+/// briefs; every page holds a part of its incidents (`items`, newest first).
+fn region(
+    site: &Site,
+    r: usize,
+    items: &[usize],
+    n: usize,
+    locators: &super::svg::Locators,
+) -> Page {
     let reg = &site.regions.regions[r];
-    let path = format!("{}index.html", reg.page_path(&site.regions.home_country));
-    let title = format!("{} ({})", reg.name, reg.level.label().to_lowercase());
+    let key = ListKey::Region(r);
+    let dir = lists::dir(site, key);
+    let mut title = format!("{} ({})", reg.name, reg.level.label().to_lowercase());
+    let part = slice(
+        site,
+        key,
+        items,
+        n,
+        &format!("Pages of the incidents in {}", reg.name),
+        false,
+    );
+    if n > 1 {
+        title = format!("{title}, incidents page {n} of {}", part.total);
+    }
     let mut p = page(
         site,
-        &path,
+        &super::paging::page_file(&dir, n),
         "region.html",
         &title,
         "regions",
         &format!("Incidents in {}", site.regions.place_label(r)),
     );
-    let stats = &site.index.region_stats[r];
-    let years: Vec<Value> = site.index.region_years[r]
+    p.context.insert(
+        "region",
+        &json!({
+            "name": reg.name,
+            "id": reg.id,
+            "url": site.region_url(r),
+            "level": reg.level.label(),
+            "country": reg.country,
+            "place": site.regions.place_label(r),
+            "parent": reg.parent.map_or_else(String::new, |p| site.regions.regions[p].name.clone()),
+        }),
+    );
+    p.context.insert("lineage", &site.lineage(r));
+    p.context
+        .insert("stats", &site.stats_view(&site.index.region_stats[r]));
+    let region_years = &site.index.region_years[r];
+    let year_stats = |y: i32| region_years.get(&y).cloned().unwrap_or_default();
+    p.context.insert(
+        "timeline",
+        &lists::grouped(site, part.items, part.before, &year_stats),
+    );
+    p.context
+        .insert("jump", &jump_to_years(site, key, items, n));
+    p.context.insert("pager", &part.pager);
+    p.context.insert("first_page", &(n == 1));
+    if n > 1 {
+        return p;
+    }
+    let years: Vec<Value> = region_years
         .iter()
         .map(|(year, s)| {
             let mut v = site.stats_view(s);
@@ -303,21 +533,7 @@ pub(super) fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> 
             v
         })
         .collect();
-    let incidents = &site.index.region_incidents[r];
-    p.context.insert(
-        "region",
-        &json!({
-            "name": reg.name,
-            "id": reg.id,
-            "level": reg.level.label(),
-            "country": reg.country,
-            "place": site.regions.place_label(r),
-            "parent": reg.parent.map_or_else(String::new, |p| site.regions.regions[p].name.clone()),
-        }),
-    );
-    p.context.insert("stats", &site.stats_view(stats));
     p.context.insert("years", &years);
-    p.context.insert("lineage", &site.lineage(r));
     p.context.insert(
         "children",
         &reg.children
@@ -325,10 +541,6 @@ pub(super) fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> 
             .filter(|&&c| has_page(site, c))
             .map(|&c| site.region_link(c))
             .collect::<Vec<_>>(),
-    );
-    p.context.insert(
-        "timeline",
-        &timeline_view(site, &crate::index::timeline(site.atlas, incidents)),
     );
     p.context.insert(
         "briefs",
@@ -356,25 +568,64 @@ pub(super) fn region(site: &Site, r: usize, locators: &super::svg::Locators) -> 
     let chart_title = format!("Incidents and killed per year in {}", reg.name);
     p.context.insert(
         "chart_svg",
-        &super::svg::year_chart("chart-years", &chart_title, &site.index.region_years[r]),
+        &super::svg::year_chart("chart-years", &chart_title, region_years),
     );
     p
 }
 
-pub(super) fn incidents_index(site: &Site) -> Page {
+/// Jump-to-year links of a list grouped by year: the anchor of each year's first heading, on
+/// this page (`#y2024`) or on the page where it starts.
+fn jump_to_years(site: &Site, key: ListKey, items: &[usize], n: usize) -> Vec<Value> {
+    let dir = lists::dir(site, key);
+    let per_page = lists::per_page(site, key);
+    let mut out = Vec::new();
+    let mut seen = None;
+    for (pos, &i) in items.iter().enumerate() {
+        let year = chrono::Datelike::year(&site.atlas.incidents[i].date);
+        if seen == Some(year) {
+            continue;
+        }
+        seen = Some(year);
+        let on = super::paging::page_of(pos, per_page);
+        let anchor = lists::year_anchor(year);
+        let url = if on == n {
+            format!("#{anchor}")
+        } else {
+            format!(
+                "{}#{anchor}",
+                site.config.url(&super::paging::page_dir(&dir, on))
+            )
+        };
+        out.push(json!({"label": year, "url": url}));
+    }
+    if out.len() > 1 {
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+/// Page `n` of `/incidents/`: a table of every incident, newest first.
+fn incidents_index(site: &Site, items: &[usize], n: usize) -> Page {
+    let key = ListKey::Incidents;
+    let part = slice(site, key, items, n, "Pages of the incident table", false);
+    let title = if part.total > 1 {
+        format!("Incidents, page {n} of {}", part.total)
+    } else {
+        "Incidents".to_string()
+    };
     let mut p = page(
         site,
-        "incidents/index.html",
+        &super::paging::page_file(&lists::dir(site, key), n),
         "incidents.html",
-        "Incidents",
+        &title,
         "incidents",
         "All incidents in a table",
     );
-    let mut rows: Vec<Value> = (0..site.atlas.incidents.len())
-        .map(|i| site.incident_card(i))
-        .collect();
-    rows.reverse();
+    let rows: Vec<Value> = part.items.iter().map(|&i| site.incident_card(i)).collect();
     p.context.insert("incidents", &rows);
+    p.context.insert("total", &items.len());
+    p.context.insert("pager", &part.pager);
     p
 }
 
@@ -394,7 +645,7 @@ pub(super) fn incident(site: &Site, i: usize) -> Page {
     p
 }
 
-fn briefs_index(site: &Site) -> Page {
+pub(super) fn briefs_index(site: &Site) -> Page {
     let mut p = page(
         site,
         "briefs/index.html",
@@ -467,31 +718,59 @@ pub(super) fn actors_index(site: &Site) -> Page {
     p
 }
 
-pub(super) fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
+/// Page `n` of an actor: its profile (first page) and a part of the incidents naming it
+/// (`items`, newest first).
+fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
+    let actor = &site.atlas.actors[a];
     let description = super::markdown::to_text(&actor.description)
         .chars()
         .take(200)
         .collect::<String>();
+    let key = ListKey::Actor(a);
+    let part = slice(
+        site,
+        key,
+        items,
+        n,
+        &format!("Pages of the incidents naming {}", actor.label()),
+        false,
+    );
+    let mut title = actor.display_name();
+    if n > 1 {
+        title = format!("{title}, incidents page {n} of {}", part.total);
+    }
     let mut p = page(
         site,
-        &format!("actors/{}/index.html", actor.slug),
+        &super::paging::page_file(&format!("actors/{}/", actor.slug), n),
         "actor.html",
-        &actor.display_name(),
+        &title,
         "actors",
         &description,
     );
-    let incidents = site
-        .index
-        .actor_incidents
-        .get(&actor.slug)
-        .cloned()
-        .unwrap_or_default();
     let mut stats = crate::index::Stats::default();
-    for &i in &incidents {
+    for &i in items {
         stats.add(&site.atlas.incidents[i]);
     }
+    let cards: Vec<Value> = part
+        .items
+        .iter()
+        .map(|&i| {
+            let mut card = site.incident_card(i);
+            let status = site.atlas.incidents[i]
+                .perpetrators
+                .iter()
+                .find(|p| p.actor == actor.slug)
+                .map(|p| p.attribution);
+            card["status"] = json!(status.map(|s| s.term()));
+            card["status_label"] = json!(status.map(|s| s.label()));
+            card
+        })
+        .collect();
+    p.context.insert("pager", &part.pager);
+    p.context.insert("first_page", &(n == 1));
     p.context.insert("actor", &json!({
         "name": actor.name,
+        "url": site.actor_url(&actor.slug),
         "display_name": actor.display_name(),
         "short_name": actor.short_name,
         "kind": actor.kind.label(),
@@ -499,22 +778,16 @@ pub(super) fn actor(site: &Site, actor: &crate::atlas::Actor) -> Page {
         "designations": actor.designations.iter().map(|d| json!({"name": d.name, "by": d.by, "since": d.since.map(|s| s.format("%B %Y").to_string())})).collect::<Vec<_>>(),
         "parent": actor.parent.as_ref().map(|p| json!({"name": site.actor_label(p), "url": site.actor_url(p)})),
         "children": site.index.actor_children.get(&actor.slug).map(|c| c.iter().map(|s| json!({"name": site.actor_label(s), "url": site.actor_url(s)})).collect::<Vec<_>>()).unwrap_or_default(),
-        "description_html": super::markdown::to_html(&actor.description, &site.config.base_path),
-        "sources": site.sources(&actor.sources),
+        "description_html": if n == 1 { super::markdown::to_html(&actor.description, &site.config.base_path) } else { String::new() },
+        "sources": if n == 1 { site.sources(&actor.sources) } else { Vec::new() },
         "stats": site.stats_view(&stats),
-        "incidents": incidents.iter().rev().map(|&i| {
-            let mut card = site.incident_card(i);
-            let status = site.atlas.incidents[i].perpetrators.iter().find(|p| p.actor == actor.slug).map(|p| p.attribution);
-            card["status"] = json!(status.map(|s| s.term()));
-            card["status_label"] = json!(status.map(|s| s.label()));
-            card
-        }).collect::<Vec<_>>(),
-        "briefs": site.index.actor_briefs.get(&actor.slug).map(|b| b.iter().map(|&i| site.brief_card(&site.atlas.briefs[i])).collect::<Vec<_>>()).unwrap_or_default(),
+        "incidents": cards,
+        "briefs": if n == 1 { site.index.actor_briefs.get(&actor.slug).map(|b| b.iter().map(|&i| site.brief_card(&site.atlas.briefs[i])).collect::<Vec<_>>()).unwrap_or_default() } else { Vec::new() },
     }));
     p
 }
 
-fn about(site: &Site) -> Page {
+pub(super) fn about(site: &Site) -> Page {
     let mut p = page(
         site,
         "about/index.html",
@@ -541,6 +814,6 @@ fn about(site: &Site) -> Page {
     p
 }
 
-fn not_found(site: &Site) -> Page {
+pub(super) fn not_found(site: &Site) -> Page {
     page(site, "404.html", "404.html", "Page not found", "", "")
 }

@@ -14,6 +14,8 @@ use crate::regions::Level;
 
 /// Tolerance for locator outlines (degrees): coarse, they are small pictures.
 const LOCATOR_TOLERANCE_DEG: f64 = 0.05;
+/// Locator dots closer than this (pixels) are drawn once.
+const DOT_CELL: f64 = 4.0;
 const LOCATOR_SIZE: f64 = 240.0;
 
 fn escape(s: &str) -> String {
@@ -193,9 +195,16 @@ impl Locators {
             r#"<path class="locator__region" d="{}"/>"#,
             projection.path(own)
         );
+        // One dot per `DOT_CELL` pixel cell: more would only be drawn over each other, and a
+        // province of 50,000 incidents keeps a small page.
+        let mut drawn = std::collections::BTreeSet::new();
         for &i in &site.index.region_incidents[region] {
             if let Some((lon, lat)) = site.atlas.incidents[i].position {
                 let (x, y) = projection.point(lon, lat);
+                let cell = ((x / DOT_CELL).floor() as i64, (y / DOT_CELL).floor() as i64);
+                if !drawn.insert(cell) {
+                    continue;
+                }
                 let _ = write!(
                     out,
                     r#"<circle class="locator__dot" cx="{x:.1}" cy="{y:.1}" r="3"/>"#

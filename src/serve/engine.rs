@@ -15,15 +15,16 @@ use super::watch::{Change, Sources};
 
 /// The result of one build.
 pub enum Outcome {
-    /// Every output of a good build (`complete`), or only the outputs that changed. With
-    /// `more`, further outputs follow from `Engine::finish`; until then only `files` (and
-    /// static assets) are up to date.
+    /// Every output of a good build (`complete`), or only the outputs that changed.
+    /// `pending` names the outputs that later steps (`Engine::finish`) will render again —
+    /// paths, or prefixes such as `data/` — until then they are out of date; empty when the
+    /// build is done.
     Built {
         files: Vec<OutputFile>,
         removed: Vec<String>,
         complete: bool,
         diagnostics: Vec<Diagnostic>,
-        more: bool,
+        pending: Vec<String>,
     },
     /// The build had errors; nothing changes on the served site.
     Failed { diagnostics: Vec<Diagnostic> },

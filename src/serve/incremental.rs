@@ -3,7 +3,7 @@
 //! parsed, and after incident-only changes re-renders only the outputs that depend on them
 //! (`render::render_affected`). Anything else falls back to a full render.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::atlas::Atlas;
@@ -13,11 +13,20 @@ use crate::diagnostic::{self, display_path, Diagnostic};
 use crate::index::{self, SiteIndex};
 use crate::regions::RegionTree;
 use crate::render::{self, Locators, PageKey, Site};
-use crate::validate::{self, LinkMemo};
+use crate::validate::{self, LinkMemo, MarkdownLinkMemo};
 use crate::GeoData;
 
 use super::engine::Outcome;
 use super::watch::Change;
+
+/// What a partial build leaves for later: the list and index pages, then the data files.
+struct Deferred {
+    pages: Option<Vec<PageKey>>,
+    /// The output paths of `pages`.
+    paths: Vec<String>,
+    /// The years whose map point files changed.
+    point_years: BTreeSet<i32>,
+}
 
 /// The content as on disk, and the diagnostics of reading and parsing it.
 struct ContentState {
@@ -51,8 +60,10 @@ pub struct Incremental {
     pending_full: bool,
     /// Diagnostics of the latest build, good or not.
     diagnostics: Vec<Diagnostic>,
-    /// Pages of the last good build still to render (see `finish`).
-    deferred: Option<Vec<PageKey>>,
+    /// What the last good build left to render (see `finish`).
+    deferred: Option<Deferred>,
+    /// The Markdown links of every content file, parsed once per version of the file.
+    link_memo: MarkdownLinkMemo,
 }
 
 impl Incremental {
@@ -112,15 +123,20 @@ impl Incremental {
         if diagnostics.iter().any(Diagnostic::is_error) {
             // With no good build yet there is no page list to check links against: render the
             // valid records in memory for it (as `check` does), so links are not all "broken".
+            let first_paths;
             let paths = match (&self.last, &self.templates) {
                 (None, Some(tera)) => {
-                    render::output_paths(&render::render_with(&site, tera, locators)?)
+                    first_paths =
+                        render::output_paths(&render::render_with(&site, tera, locators)?);
+                    &first_paths
                 }
-                _ => self.paths.clone(),
+                _ => &self.paths,
             };
-            diagnostics.extend(validate::check_markdown_links(
+            let records = RecordPages::of(raw);
+            diagnostics.extend(validate::check_markdown_links_memo(
                 raw,
-                &with_records(paths, raw),
+                &|p| paths.contains(p) || records.contains(p),
+                &mut self.link_memo,
             ));
             return Ok(self.failed(diagnostics));
         }
@@ -146,7 +162,21 @@ impl Incremental {
                 }
                 paths.extend(files.iter().map(|f| f.path.clone()));
                 paths.extend(plan.then.iter().map(|&k| render::page_path(&site, k)));
-                (files, plan.removed, false, paths, Some(plan.then))
+                (
+                    files,
+                    plan.removed,
+                    false,
+                    paths,
+                    Some(Deferred {
+                        paths: plan
+                            .then
+                            .iter()
+                            .map(|&k| render::page_path(&site, k))
+                            .collect(),
+                        pages: Some(plan.then),
+                        point_years: plan.point_years,
+                    }),
+                )
             }
             _ => {
                 let files = render::render_with(&site, tera, locators)?;
@@ -154,9 +184,11 @@ impl Incremental {
                 (files, Vec::new(), true, paths, None)
             }
         };
-        diagnostics.extend(validate::check_markdown_links(
+        let records = RecordPages::of(raw);
+        diagnostics.extend(validate::check_markdown_links_memo(
             raw,
-            &with_records(paths.clone(), raw),
+            &|p| paths.contains(p) || records.contains(p),
+            &mut self.link_memo,
         ));
         diagnostic::sort(&mut diagnostics);
         diagnostics.dedup();
@@ -165,7 +197,11 @@ impl Incremental {
         }
         self.diagnostics = diagnostics.clone();
         self.paths = paths;
-        self.last = Some(model);
+        // Dropping the previous model (every incident) takes a while at 10,000 incidents: not
+        // on the way to the reload.
+        if let Some(old) = self.last.replace(model) {
+            std::thread::spawn(move || drop(old));
+        }
         self.pending.clear();
         self.pending_full = false;
         self.deferred = deferred;
@@ -174,38 +210,81 @@ impl Incremental {
             removed,
             complete,
             diagnostics,
-            more: self.deferred.is_some(),
+            pending: self.pending_outputs(),
         })
     }
 
-    /// Renders what the last build deferred: the lists, indexes, downloads, map data and
-    /// feeds that also show the changed incidents. `None` when nothing is left.
+    /// Renders what the last build deferred, in two steps so the pages come first: the lists
+    /// and indexes that also show the changed incidents (`more` is then true), then the
+    /// downloads, map data and feeds. `None` when nothing is left.
     pub fn finish(&mut self, config: &Config, geo: &GeoData) -> Option<anyhow::Result<Outcome>> {
-        let keys = self.deferred.take()?;
+        let mut deferred = self.deferred.take()?;
         let (Some(model), Some(tera), Some(locators)) =
             (&self.last, &self.templates, &self.locators)
         else {
             return None;
         };
         let site = site_of(config, geo, model);
-        let rendered = render::render_keys(&site, tera, locators, &keys).and_then(|mut files| {
-            files.extend(render::render_data(&site, &self.paths)?);
-            Ok(files)
-        });
+        if let Some(keys) = deferred.pages.take() {
+            let rendered = render::render_keys(&site, tera, locators, &keys);
+            self.deferred = Some(deferred);
+            return Some(match rendered {
+                Ok(files) => Ok(Outcome::Built {
+                    files,
+                    removed: Vec::new(),
+                    complete: false,
+                    diagnostics: self.diagnostics.clone(),
+                    pending: render::DATA_OUTPUTS.iter().map(|p| p.to_string()).collect(),
+                }),
+                Err(e) => {
+                    // The served lists are now older than the model: render everything next time.
+                    self.deferred = None;
+                    self.pending_full = true;
+                    Err(e)
+                }
+            });
+        }
+        let rendered = render::render_data(&site, &self.paths, Some(&deferred.point_years));
         Some(match rendered {
-            Ok(files) => Ok(Outcome::Built {
-                files,
-                removed: Vec::new(),
-                complete: false,
-                diagnostics: self.diagnostics.clone(),
-                more: false,
-            }),
+            Ok(files) => {
+                // Outputs whose number depends on the data: drop the ones left over.
+                let fresh: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+                let removed: Vec<String> = self
+                    .paths
+                    .iter()
+                    .filter(|p| {
+                        render::VARIABLE_OUTPUTS.iter().any(|v| p.starts_with(v))
+                            && !fresh.contains(p.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                for p in &removed {
+                    self.paths.remove(p);
+                }
+                self.paths.extend(files.iter().map(|f| f.path.clone()));
+                Ok(Outcome::Built {
+                    files,
+                    removed,
+                    complete: false,
+                    diagnostics: self.diagnostics.clone(),
+                    pending: Vec::new(),
+                })
+            }
             Err(e) => {
-                // The served lists are now older than the model: render everything next time.
                 self.pending_full = true;
                 Err(e)
             }
         })
+    }
+
+    /// The outputs the deferred steps will render: the planned pages, then the data files.
+    fn pending_outputs(&self) -> Vec<String> {
+        let Some(deferred) = &self.deferred else {
+            return Vec::new();
+        };
+        let mut pending = deferred.paths.clone();
+        pending.extend(render::DATA_OUTPUTS.iter().map(|p| p.to_string()));
+        pending
     }
 
     /// Re-copies the theme's static files (a stylesheet or script changed).
@@ -227,7 +306,7 @@ impl Incremental {
             removed,
             complete: false,
             diagnostics: self.diagnostics.clone(),
-            more: false,
+            pending: Vec::new(),
         })
     }
 
@@ -285,23 +364,43 @@ fn site_of<'a>(config: &'a Config, geo: &'a GeoData, model: &'a Model) -> Site<'
     }
 }
 
-/// Output paths plus the pages of every record file, parsed or not, so links into records
-/// left out for their own errors are not reported twice (as `generate` does).
-fn with_records(mut paths: BTreeSet<String>, raw: &RawContent) -> BTreeSet<String> {
-    let page = |section: &str, slug: &str| format!("{section}/{slug}/index.html");
-    paths.extend(raw.incidents.iter().map(|l| page("incidents", &l.slug)));
-    paths.extend(raw.actors.iter().map(|l| page("actors", &l.slug)));
-    paths.extend(raw.briefs.iter().map(|l| page("briefs", &l.slug)));
-    for (kind, slug) in &raw.unparsed {
-        let section = match kind {
-            content::FileKind::Incident => "incidents",
-            content::FileKind::Actor => "actors",
-            content::FileKind::Brief => "briefs",
-            _ => continue,
-        };
-        paths.insert(page(section, slug));
+/// The pages of every record file, parsed or not, so links into records left out for their
+/// own errors are not reported twice (as `generate` does).
+struct RecordPages<'a> {
+    slugs: HashSet<(&'static str, &'a str)>,
+}
+
+impl<'a> RecordPages<'a> {
+    fn of(raw: &'a RawContent) -> RecordPages<'a> {
+        let mut slugs = HashSet::new();
+        slugs.extend(raw.incidents.iter().map(|l| ("incidents", l.slug.as_str())));
+        slugs.extend(raw.actors.iter().map(|l| ("actors", l.slug.as_str())));
+        slugs.extend(raw.briefs.iter().map(|l| ("briefs", l.slug.as_str())));
+        for (kind, slug) in &raw.unparsed {
+            let section = match kind {
+                content::FileKind::Incident => "incidents",
+                content::FileKind::Actor => "actors",
+                content::FileKind::Brief => "briefs",
+                _ => continue,
+            };
+            slugs.insert((section, slug.as_str()));
+        }
+        RecordPages { slugs }
     }
-    paths
+
+    /// Is `path` (`incidents/<slug>/index.html` …) the page of a record file?
+    fn contains(&self, path: &str) -> bool {
+        let Some((section, rest)) = path.split_once('/') else {
+            return false;
+        };
+        let Some(slug) = rest.strip_suffix("/index.html") else {
+            return false;
+        };
+        ["incidents", "actors", "briefs"]
+            .iter()
+            .find(|s| **s == section)
+            .is_some_and(|s| self.slugs.contains(&(*s, slug)))
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,11 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with(|_| {})
+    }
+
+    /// The fixture site, changed by `setup` before its config is read.
+    fn with(setup: impl Fn(&Path)) -> Fixture {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let dir = tempfile::tempdir().unwrap();
         let root = std::fs::canonicalize(dir.path()).unwrap().join("site");
@@ -46,6 +51,7 @@ impl Fixture {
                 &format!("{:?}", repo.join("tests/fixtures/geo")),
             );
         std::fs::write(root.join("sitrep.toml"), text).unwrap();
+        setup(&root);
         let mut config = Config::load(&root, &Overrides::default()).unwrap();
         config.leaflet_dir = repo.join("node_modules/leaflet/dist");
         config.today = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
@@ -179,7 +185,7 @@ fn incident_edits_give_what_a_full_build_gives() {
             .build(&f.config, &f.root, &f.geo, &change)
             .unwrap();
         let mut rendered = apply(&mut served, outcome);
-        if let Some(rest) = incremental.finish(&f.config, &f.geo) {
+        while let Some(rest) = incremental.finish(&f.config, &f.geo) {
             rendered += apply(&mut served, rest.unwrap());
         }
         assert!(
@@ -191,5 +197,166 @@ fn incident_edits_give_what_a_full_build_gives() {
             Vec::<String>::new(),
             "after editing {file}"
         );
+    }
+}
+
+/// Adds `n` incidents in district Alpha over 2023–2024 (two per month, titles "Grown k") and
+/// pages of two timeline incidents and three list incidents.
+fn grow(root: &Path, n: usize) {
+    let config = std::fs::read_to_string(root.join("sitrep.toml")).unwrap();
+    std::fs::write(
+        root.join("sitrep.toml"),
+        config.replace(
+            "[geodata]",
+            "[pagination]\ntimeline = 2\nlists = 3\n\n[geodata]",
+        ),
+    )
+    .unwrap();
+    for k in 0..n {
+        let year = 2023 + (k / 24) as i32;
+        let month = 1 + (k / 2) % 12;
+        let day = 3 + (k % 2) * 10;
+        let id = format!("{year}-{month:02}-{day:02}-grown-{k:02}");
+        let text = format!(
+            "title = \"Grown {k}\"\ndate = {year}-{month:02}-{day:02}\ncountry = \"PAK\"\ndistrict = \"Alpha\"\ntype = \"armed-assault\"\nkilled = {k}\nsummary = \"Number {k}.\"\n\n[location]\nlat = 33.0\nlon = 71.0\ngeo_precision = \"district\"\n\n[[perpetrators]]\nactor = \"group-a\"\nattribution = \"suspected\"\nby = \"Example Times\"\n\n[[sources]]\npublisher = \"Example Times\"\ntitle = \"Report {k}\"\ndate = 2024-12-31\n"
+        );
+        std::fs::create_dir_all(root.join(format!("content/incidents/{year}"))).unwrap();
+        std::fs::write(
+            root.join(format!("content/incidents/{year}/{id}.toml")),
+            text,
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn paged_lists_follow_edits_exactly() {
+    let f = Fixture::with(|root| grow(root, 30));
+    let mut incremental = Incremental::default();
+    let mut served = BTreeMap::new();
+    let first = incremental
+        .build(&f.config, &f.root, &f.geo, &Change::default())
+        .unwrap();
+    let total = apply(&mut served, first);
+    assert_eq!(differences(&served, &f.full()), Vec::<String>::new());
+    assert!(served.contains_key("timeline/2023/page/6/index.html"));
+    assert!(served.contains_key("regions/northland/alpha/page/9/index.html"));
+
+    let grown = |k: usize| {
+        let year = 2023 + (k / 24);
+        let month = 1 + (k / 2) % 12;
+        let day = 3 + (k % 2) * 10;
+        format!("content/incidents/{year}/{year}-{month:02}-{day:02}-grown-{k:02}.toml")
+    };
+    type Edit = Box<dyn Fn(&Path)>;
+    let replace =
+        |file: String, from: &'static str, to: &'static str, small: bool| -> (String, Edit, bool) {
+            let name = file.clone();
+            let edit: Edit = Box::new(move |root: &Path| {
+                let path = root.join(&name);
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(text.contains(from), "{name} lacks {from}");
+                std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+            });
+            (file, edit, small)
+        };
+    let moved = "content/incidents/2022/2022-06-01-grown-moved.toml".to_string();
+    let added = "content/incidents/2023/2023-02-20-grown-added.toml".to_string();
+    let edits: Vec<(String, Edit, bool)> = vec![
+        // Same place in every list: only the pages that show it (and first pages) change.
+        replace(
+            grown(9),
+            "title = \"Grown 9\"",
+            "title = \"Renamed nine\"",
+            true,
+        ),
+        replace(grown(17), "killed = 17", "killed = 170", true),
+        // A new date in the same month: the same order, but page date spans may move.
+        replace(grown(4), "date = 2023-03-03", "date = 2023-03-05", false),
+        // Another type: the filter choices of every year page change.
+        replace(
+            grown(5),
+            "type = \"armed-assault\"",
+            "type = \"kidnapping\"",
+            false,
+        ),
+        // A new incident shifts every later position.
+        (
+            added.clone(),
+            Box::new({
+                let from = f.root.join(grown(1));
+                let added = added.clone();
+                move |root: &Path| {
+                    let text = std::fs::read_to_string(&from)
+                        .unwrap()
+                        .replace("2023-01-13", "2023-02-20")
+                        .replace("Grown 1\"", "Added\"");
+                    std::fs::write(root.join(&added), text).unwrap();
+                }
+            }),
+            false,
+        ),
+        // An incident moved to a year that had none, then deleted: the year comes and goes.
+        (
+            moved.clone(),
+            Box::new({
+                let from = f.root.join(grown(2));
+                let moved = moved.clone();
+                move |root: &Path| {
+                    let text = std::fs::read_to_string(&from)
+                        .unwrap()
+                        .replace("2023-02-03", "2022-06-01")
+                        .replace("Grown 2\"", "Moved\"");
+                    std::fs::create_dir_all(root.join("content/incidents/2022")).unwrap();
+                    std::fs::write(root.join(&moved), text).unwrap();
+                }
+            }),
+            false,
+        ),
+        (
+            moved.clone(),
+            Box::new({
+                let moved = moved.clone();
+                move |root: &Path| std::fs::remove_file(root.join(&moved)).unwrap()
+            }),
+            false,
+        ),
+        (
+            added.clone(),
+            Box::new({
+                let added = added.clone();
+                move |root: &Path| std::fs::remove_file(root.join(&added)).unwrap()
+            }),
+            false,
+        ),
+    ];
+    for (file, edit, small) in edits {
+        edit(&f.root);
+        let change = Change {
+            content: vec![f.root.join(&file)],
+            ..Change::default()
+        };
+        let outcome = incremental
+            .build(&f.config, &f.root, &f.geo, &change)
+            .unwrap();
+        let mut rendered = apply(&mut served, outcome);
+        while let Some(rest) = incremental.finish(&f.config, &f.geo) {
+            rendered += apply(&mut served, rest.unwrap());
+        }
+        let full = f.full();
+        assert_eq!(
+            differences(&served, &full),
+            Vec::<String>::new(),
+            "after editing {file}"
+        );
+        let pages = full.keys().filter(|p| p.ends_with(".html")).count();
+        if small {
+            // The incident, home, map, timeline index, indexes, its year's first and own page,
+            // its region's and actor's … far fewer than the site's pages.
+            assert!(
+                rendered < total / 3,
+                "{file}: re-rendered {rendered} of {total} files ({pages} pages)"
+            );
+        }
     }
 }

@@ -13,7 +13,7 @@ mod live;
 mod reload;
 mod watch;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -57,17 +57,14 @@ struct Served {
     built: bool,
     diagnostics: Vec<Diagnostic>,
     generation: u64,
-    /// While the second half of an incremental build renders: the outputs already fresh.
-    /// Requests for any other page or data file wait for it (static assets never change
-    /// in an incremental build).
-    fresh_only: Option<HashSet<String>>,
+    /// While the later steps of an incremental build render: the outputs (paths or
+    /// prefixes) they will change. Requests for them wait; every other output is up to date.
+    held: Vec<String>,
 }
 
 impl Served {
     fn is_held(&self, path: &str) -> bool {
-        self.fresh_only.as_ref().is_some_and(|fresh| {
-            !fresh.contains(path) && !path.starts_with("static/") && !path.starts_with("vendor/")
-        })
+        self.held.iter().any(|p| path.starts_with(p.as_str()))
     }
 }
 
@@ -127,7 +124,7 @@ impl Shared {
         state.base_path = base_path.to_string();
         let (diagnostics, event) = match outcome {
             Outcome::Failed { diagnostics } => {
-                state.fresh_only = None;
+                state.held.clear();
                 (diagnostics, None)
             }
             Outcome::Built {
@@ -135,9 +132,9 @@ impl Shared {
                 removed,
                 complete,
                 diagnostics,
-                more,
+                pending,
             } => {
-                state.fresh_only = more.then(|| files.iter().map(|f| f.path.clone()).collect());
+                state.held = pending;
                 let mut changed: Vec<String> = Vec::new();
                 if complete {
                     let mut fresh = HashMap::with_capacity(files.len());
@@ -256,11 +253,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             // Pages reload now; requests for outputs still rendering wait for them.
             shared.hub.broadcast(event, shared.generation());
         }
-        if let Some(rest) = engine.finish() {
-            reporter.outcome(&rest, started, "rendered lists, data and feeds");
+        let mut reloaded = first.is_some();
+        while let Some(rest) = engine.finish() {
+            let step = match &rest {
+                Outcome::Built { pending, .. } if !pending.is_empty() => "rendered lists",
+                _ => "rendered data and feeds",
+            };
+            reporter.outcome(&rest, started, step);
             let event = shared.apply(rest, &base);
-            if let (None, Some(event)) = (first, event) {
+            if let (false, Some(event)) = (reloaded, event) {
                 shared.hub.broadcast(event, shared.generation());
+                reloaded = true;
             }
         }
         if engine.sources != previous_sources {

@@ -1,12 +1,13 @@
 //! Markdown checks: raw HTML that the sanitizer would strip, and internal links that lead to
 //! no page of the built site.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use pulldown_cmark::{Event, Parser, Tag};
 use toml::Spanned;
 
-use crate::content::{Loaded, RawContent};
+use crate::content::{Loaded, RawContent, SourceText};
 use crate::diagnostic::Diagnostic;
 
 /// Warnings for raw HTML in a Markdown TOML string field.
@@ -106,50 +107,110 @@ fn string_content_offset<T>(loaded: &Loaded<T>, field: &Spanned<String>) -> usiz
 /// Internal links in every Markdown text that lead to no page or file of the built site.
 /// `paths` are site-relative output paths such as `incidents/x/index.html`.
 pub fn check_markdown_links(raw: &RawContent, paths: &BTreeSet<String>) -> Vec<Diagnostic> {
+    check_markdown_links_memo(
+        raw,
+        &|path| paths.contains(path),
+        &mut MarkdownLinkMemo::default(),
+    )
+}
+
+/// What a Markdown link is: a finding whatever the site holds (an unsafe or relative link),
+/// or an internal link (its site path) with the diagnostic it gets when it leads nowhere.
+#[derive(Debug, Clone)]
+enum Found {
+    Always(Diagnostic),
+    Internal(String, Diagnostic),
+}
+
+/// The links found in each Markdown text, kept between `serve` builds: a text is parsed again
+/// only when its file was read again.
+#[derive(Default)]
+pub struct MarkdownLinkMemo {
+    /// By file and the offset of the text in it.
+    texts: HashMap<(String, usize), MemoEntry>,
+    pass: u64,
+}
+
+struct MemoEntry {
+    source: Arc<SourceText>,
+    found: Vec<Found>,
+    /// The last check that saw the text.
+    pass: u64,
+}
+
+/// `check_markdown_links` with `exists` telling which site-relative output paths exist, and
+/// the links of texts unchanged since the last call taken from `memo`.
+pub fn check_markdown_links_memo(
+    raw: &RawContent,
+    exists: &dyn Fn(&str) -> bool,
+    memo: &mut MarkdownLinkMemo,
+) -> Vec<Diagnostic> {
+    memo.pass += 1;
+    let pass = memo.pass;
     let mut out = Vec::new();
+    let mut check = |source: &Arc<SourceText>, markdown: &str, offset: usize| {
+        let key = (source.path.clone(), offset);
+        let entry = memo
+            .texts
+            .entry(key)
+            .and_modify(|entry| {
+                if !Arc::ptr_eq(&entry.source, source) {
+                    entry.source = source.clone();
+                    entry.found = scan_text(source, markdown, offset);
+                }
+            })
+            .or_insert_with(|| MemoEntry {
+                source: source.clone(),
+                found: scan_text(source, markdown, offset),
+                pass,
+            });
+        entry.pass = pass;
+        report(&entry.found, exists, &mut out);
+    };
     for l in &raw.incidents {
-        out.extend(check_text(
-            l,
+        check(
+            &l.source,
             l.value.summary.get_ref(),
             string_content_offset(l, &l.value.summary),
-            paths,
-        ));
+        );
     }
     for l in &raw.actors {
         if let Some(d) = &l.value.description {
-            out.extend(check_text(
-                l,
-                d.get_ref(),
-                string_content_offset(l, d),
-                paths,
-            ));
+            check(&l.source, d.get_ref(), string_content_offset(l, d));
         }
     }
     for l in &raw.briefs {
-        out.extend(check_text(
-            l,
+        check(
+            &l.source,
             &l.value.body,
             l.source.text.len() - l.value.body.len(),
-            paths,
-        ));
+        );
     }
     for l in &raw.region_notes {
-        out.extend(check_text(
-            l,
+        check(
+            &l.source,
             &l.value.body,
             l.source.text.len() - l.value.body.len(),
-            paths,
-        ));
+        );
     }
+    memo.texts.retain(|_, entry| entry.pass == pass);
     out
 }
 
-fn check_text<T>(
-    loaded: &Loaded<T>,
-    markdown: &str,
-    offset: usize,
-    paths: &BTreeSet<String>,
-) -> Vec<Diagnostic> {
+fn report(found: &[Found], exists: &dyn Fn(&str) -> bool, out: &mut Vec<Diagnostic>) {
+    for f in found {
+        match f {
+            Found::Always(d) => out.push(d.clone()),
+            Found::Internal(path, d) => {
+                if !resolves_with(path, exists) {
+                    out.push(d.clone());
+                }
+            }
+        }
+    }
+}
+
+fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
     let mut out = Vec::new();
     for (event, range) in
         Parser::new_ext(markdown, crate::render::markdown::options()).into_offset_iter()
@@ -159,28 +220,26 @@ fn check_text<T>(
         };
         let dest = dest_url.trim();
         let diag = |kind, message: String, hint: &str| {
-            Diagnostic::error(&loaded.source.path, kind, message)
-                .at(&loaded.source.text, offset + range.start)
+            Diagnostic::error(&source.path, kind, message)
+                .at(&source.text, offset + range.start)
                 .with_snippet(dest.to_string())
                 .with_hint(hint.to_string())
         };
         match url_scheme(dest) {
             Some(scheme) if matches!(scheme.as_str(), "http" | "https" | "mailto") => continue,
             Some(scheme) => {
-                out.push(diag("unsafe-link", format!("link '{dest}' uses the {scheme}: scheme, which is removed when published"), "link only to http(s) pages, mailto: addresses or site pages (/incidents/<id>/)").into_warning());
+                out.push(Found::Always(diag("unsafe-link", format!("link '{dest}' uses the {scheme}: scheme, which is removed when published"), "link only to http(s) pages, mailto: addresses or site pages (/incidents/<id>/)").into_warning()));
                 continue;
             }
             None if dest.starts_with('#') || dest.starts_with("//") => continue,
             None => {}
         }
         let Some(site_path) = dest.strip_prefix('/') else {
-            out.push(diag("relative-link", format!("link '{dest}' is relative"), "start internal links with / (e.g. /incidents/<id>/); the build adds the site's base path").into_warning());
+            out.push(Found::Always(diag("relative-link", format!("link '{dest}' is relative"), "start internal links with / (e.g. /incidents/<id>/); the build adds the site's base path").into_warning()));
             continue;
         };
         let path = site_path.split(['#', '?']).next().unwrap_or("");
-        if !resolves(path, paths) {
-            out.push(diag("broken-link", format!("link '{dest}' leads to no page of the site"), "check the id or slug; pages are /incidents/<id>/, /briefs/<slug>/, /actors/<slug>/, /regions/<province>/<district>/"));
-        }
+        out.push(Found::Internal(path.to_string(), diag("broken-link", format!("link '{dest}' leads to no page of the site"), "check the id or slug; pages are /incidents/<id>/, /briefs/<slug>/, /actors/<slug>/, /regions/<province>/<district>/")));
     }
     out
 }
@@ -196,12 +255,12 @@ fn url_scheme(url: &str) -> Option<String> {
 }
 
 /// Whether a site-relative path names an output file or a folder with an index.html.
-pub fn resolves(path: &str, paths: &BTreeSet<String>) -> bool {
+fn resolves_with(path: &str, exists: &dyn Fn(&str) -> bool) -> bool {
     if path.is_empty() {
         return true;
     }
     let trimmed = path.trim_end_matches('/');
-    paths.contains(path) || paths.contains(&format!("{trimmed}/index.html"))
+    exists(path) || exists(&format!("{trimmed}/index.html"))
 }
 
 trait IntoWarning {
@@ -241,14 +300,49 @@ mod tests {
     }
 
     #[test]
+    fn the_memo_gives_what_a_fresh_check_gives() {
+        let root =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let (raw, _) = crate::content::load(&root);
+        let all: BTreeSet<String> = raw
+            .incidents
+            .iter()
+            .map(|l| format!("incidents/{}/index.html", l.slug))
+            .chain(
+                raw.actors
+                    .iter()
+                    .map(|l| format!("actors/{}/index.html", l.slug)),
+            )
+            .chain(
+                raw.briefs
+                    .iter()
+                    .map(|l| format!("briefs/{}/index.html", l.slug)),
+            )
+            .collect();
+        let none = BTreeSet::new();
+        assert!(
+            !check_markdown_links(&raw, &none).is_empty(),
+            "the fixture has links"
+        );
+        let mut memo = MarkdownLinkMemo::default();
+        for paths in [&none, &all, &none, &all] {
+            let fresh = check_markdown_links(&raw, paths);
+            let kept = check_markdown_links_memo(&raw, &|p| paths.contains(p), &mut memo);
+            assert_eq!(fresh, kept);
+        }
+        assert!(!memo.texts.is_empty());
+    }
+
+    #[test]
     fn resolves_pages_and_files() {
         let paths: BTreeSet<String> = ["incidents/a/index.html", "data/incidents.csv"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert!(resolves("incidents/a/", &paths));
-        assert!(resolves("incidents/a", &paths));
-        assert!(resolves("data/incidents.csv", &paths));
-        assert!(!resolves("incidents/b/", &paths));
+        let resolves = |p: &str| resolves_with(p, &|q| paths.contains(q));
+        assert!(resolves("incidents/a/"));
+        assert!(resolves("incidents/a"));
+        assert!(resolves("data/incidents.csv"));
+        assert!(!resolves("incidents/b/"));
     }
 }

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PREFIX, assertNoConsoleErrors, assertNoCspViolations, assertNoFailedRequests, assertNoForeignRequests,
-  newPage, openBrowser, readSiteJson, runAxe, siteMount, startServer, waitForMap,
+  newPage, openBrowser, readPoints, readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
 const MAP = `${PREFIX}map/`;
@@ -23,7 +23,7 @@ before(async () => {
   const mount = siteMount();
   server = await startServer({ mount });
   browser = await openBrowser();
-  incidents = readSiteJson(`${PREFIX}data/map/incidents.geojson`, mount).features
+  incidents = readPoints(mount).features
     .filter((f) => f.geometry && f.geometry.type === 'Point');
   districts = readSiteJson(`${PREFIX}data/map/districts.geojson`, mount).features;
 });

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -123,11 +124,24 @@ export function resolveFile(dir, rel) {
   return { status: 404 };
 }
 
+// Text types a static host sends gzip-compressed when the browser accepts it (as GitHub Pages,
+// Netlify or nginx with gzip_static do), so transfer sizes measured in tests are realistic.
+const COMPRESSIBLE = /^(text\/|application\/(json|geo\+json|xml|atom\+xml|manifest\+json)|image\/svg)/;
+const gzipCache = new Map();
+
+function gzipped(file) {
+  const { mtimeMs, size } = statSync(file);
+  const key = `${file}:${mtimeMs}:${size}`;
+  if (!gzipCache.has(key)) gzipCache.set(key, gzipSync(readFileSync(file), { level: 6 }));
+  return gzipCache.get(key);
+}
+
 /**
  * Start the static server. Returns { origin, url(path), close(), requests } where `requests`
- * lists every request path the server saw ({ method, path, status }).
+ * lists every request path the server saw ({ method, path, status }). Text files are sent
+ * gzip-compressed to clients that accept it (`gzip: false` turns that off).
  */
-export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
+export async function startServer({ mount = siteMount(), csp = CSP, gzip = true } = {}) {
   const dir = resolve(mount.dir);
   const prefix = mount.prefix;
   const requests = [];
@@ -165,6 +179,14 @@ export async function startServer({ mount = siteMount(), csp = CSP } = {}) {
     };
     if (type.startsWith('text/html') && csp) headers['Content-Security-Policy'] = csp;
     requests.push({ method: req.method, path: req.url, status: 200 });
+    const compress = gzip && COMPRESSIBLE.test(type) && /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+    if (compress) {
+      const body = gzipped(found.file);
+      res.writeHead(200, {
+        'Cache-Control': 'no-store', ...headers, 'Content-Length': body.length, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding',
+      });
+      return res.end(req.method === 'HEAD' ? undefined : body);
+    }
     res.writeHead(200, { 'Cache-Control': 'no-store', ...headers });
     if (req.method === 'HEAD') return res.end();
     createReadStream(found.file).pipe(res);
@@ -307,6 +329,54 @@ export async function runAxe(page, { exclude = [] } = {}) {
       nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`),
     }));
   }, exclude);
+}
+
+/**
+ * Every map point of the built site, read from data/map/points/index.json and the year files
+ * (independently of the map script), as a GeoJSON-like collection: Point features whose
+ * properties are id, title, url, date, date_last, date_label, date_precision, type, type_label,
+ * region, actors, killed, killed_max, injured, injured_max, killed_label, injured_label, place,
+ * attribution_label.
+ */
+export function readPoints(mount = siteMount()) {
+  const index = readSiteJson(`${PREFIX}data/map/points/index.json`, mount);
+  const col = Object.fromEntries(index.fields.map((name, i) => [name, i]));
+  const label = (lo, hi) => (lo === null ? 'not reported' : lo === hi || hi === null ? String(lo) : `${lo}\u2013${hi}`);
+  const features = [];
+  for (const { year } of index.years) {
+    const file = readSiteJson(`${PREFIX}data/map/points/${year}.json`, mount);
+    for (const row of file.rows) {
+      const v = (name) => row[col[name]];
+      const [type, typeLabel] = file.dict.type[v('type')];
+      features.push({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [v('lon'), v('lat')] },
+        properties: {
+          id: v('id'),
+          title: v('title'),
+          url: `${PREFIX}incidents/${v('id')}/`,
+          date: v('date'),
+          date_last: v('date_last') || v('date'),
+          date_label: v('date_label'),
+          date_precision: ['day', 'month', 'year'][v('precision')],
+          year,
+          type,
+          type_label: typeLabel,
+          region: file.dict.region[v('region')],
+          actors: v('actors').map((a) => file.dict.actor[a][0]),
+          killed: v('killed'),
+          killed_max: v('killed_max'),
+          injured: v('injured'),
+          injured_max: v('injured_max'),
+          killed_label: label(v('killed'), v('killed_max')),
+          injured_label: label(v('injured'), v('injured_max')),
+          place: file.dict.place[v('place')],
+          attribution_label: file.dict.attribution[v('attribution')],
+        },
+      });
+    }
+  }
+  return { type: 'FeatureCollection', features, index };
 }
 
 /** Count geometries of a FeatureCollection that would be drawn (non-null geometry). */

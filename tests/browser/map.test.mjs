@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PREFIX, assertNoConsoleErrors, assertNoCspViolations, assertNoFailedRequests, assertNoForeignRequests, featuresWithGeometry,
-  newPage, openBrowser, readSiteJson, runAxe, siteMount, startServer, waitForMap,
+  newPage, openBrowser, readPoints, readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
 const MAP_DATA = `${PREFIX}data/map/`;
@@ -26,7 +26,7 @@ before(async () => {
   browser = await openBrowser();
   districts = readSiteJson(`${MAP_DATA}districts.geojson`, mount);
   provinces = readSiteJson(`${MAP_DATA}provinces.geojson`, mount);
-  incidents = readSiteJson(`${MAP_DATA}incidents.geojson`, mount);
+  incidents = readPoints(mount);
 });
 
 after(async () => {
@@ -76,10 +76,17 @@ describe('full map (/map/)', () => {
     assert.equal(attrs.base, PREFIX, 'data-base is the base path');
     assert.equal(attrs.view, 'full');
     assert.match(attrs.classes, /\bmap--full\b/);
-    // The four data files were fetched from the base path.
-    for (const name of ['context', 'provinces', 'districts', 'incidents']) {
+    // The outlines, the point index and (a small atlas) every year's points were fetched
+    // from the base path.
+    for (const name of ['context', 'provinces', 'districts']) {
       assert.ok(log.requests.includes(server.url(`${MAP_DATA}${name}.geojson`)), `${name}.geojson was loaded`);
     }
+    assert.ok(log.requests.includes(server.url(`${MAP_DATA}points/index.json`)), 'the point index was loaded');
+    assert.equal(incidents.index.eager, true, 'the shipped atlas is small enough to load every point');
+    for (const { year } of incidents.index.years) {
+      assert.ok(log.requests.includes(server.url(`${MAP_DATA}points/${year}.json`)), `points of ${year} were loaded`);
+    }
+    assert.equal(await page.getAttribute('#map', 'data-mode'), 'points');
   });
 
   test('every district has a drawn path', async () => {

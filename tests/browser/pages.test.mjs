@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PREFIX, assertNoConsoleErrors, assertNoCspViolations, assertNoFailedRequests, assertNoForeignRequests, newPage, openBrowser,
-  readSiteJson, runAxe, siteMount, startServer, waitForMap,
+  readPoints, readSiteJson, runAxe, siteMount, startServer, waitForMap,
 } from './harness.mjs';
 
 let server;
@@ -39,10 +39,12 @@ function pages() {
     ['about', `${PREFIX}about/`],
     ['404 page', `${PREFIX}404.html`],
   ];
-  const incidents = readSiteJson(`${PREFIX}data/map/incidents.geojson`, mount);
+  const incidents = readPoints(mount);
   const districts = readSiteJson(`${PREFIX}data/map/districts.geojson`, mount);
   const provinces = readSiteJson(`${PREFIX}data/map/provinces.geojson`, mount);
   if (incidents.features.length) list.push(['an incident', incidents.features[0].properties.url]);
+  const years = [...incidents.index.years].sort((a, b) => b.count - a.count);
+  if (years.length) list.push(['a timeline year', `${PREFIX}timeline/${years[0].year}/`]);
   const busiest = [...districts.features].sort((a, b) => (b.properties.incidents || 0) - (a.properties.incidents || 0))[0];
   if (busiest) list.push(['a district', busiest.properties.url]);
   if (provinces.features.length) list.push(['a province', provinces.features[0].properties.url]);

@@ -1,6 +1,8 @@
-// The timeline (/timeline/): complete as plain HTML, filtered in place by static/js/timeline.js
-// with the map's filters and URL query. Expected values come from the data attributes the
-// build wrote and from incidents.geojson, read independently of the page's scripts.
+// The timeline: /timeline/ (years and the latest incidents) and one page per year
+// (/timeline/<year>/, paged when long), complete as plain HTML and filtered in place by
+// static/js/timeline.js with the map's filters and URL query, which follow the reader from
+// page to page. Expected values come from the data attributes the build wrote and from the
+// map's point files, read independently of the page's scripts.
 //
 //   SITREP_TEST_SITE=/path/to/output node --test tests/browser/
 
@@ -8,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PREFIX, assertNoConsoleErrors, assertNoCspViolations, assertNoFailedRequests, assertNoForeignRequests,
-  newPage, openBrowser, readSiteJson, runAxe, siteMount, startServer,
+  newPage, openBrowser, readPoints, runAxe, siteMount, startServer,
 } from './harness.mjs';
 
 const TIMELINE = `${PREFIX}timeline/`;
@@ -16,12 +18,17 @@ const TIMELINE = `${PREFIX}timeline/`;
 let server;
 let browser;
 let incidents;
+let years; // [{year, count}] from the point index, oldest first
+let busiest; // the year with the most incidents
 
 before(async () => {
   const mount = siteMount();
   server = await startServer({ mount });
   browser = await openBrowser();
-  incidents = readSiteJson(`${PREFIX}data/map/incidents.geojson`, mount).features.map((f) => f.properties);
+  const points = readPoints(mount);
+  incidents = points.features.map((f) => f.properties);
+  years = points.index.years.map((y) => ({ year: y.year, count: y.count }));
+  busiest = [...years].sort((a, b) => b.count - a.count || b.year - a.year)[0].year;
 });
 
 after(async () => {
@@ -53,21 +60,71 @@ function shownUrls(list) {
   return list.filter((i) => i.shown).map((i) => i.url).sort();
 }
 
-async function open(query = '', options = {}) {
+async function open(path, options = {}) {
   const opened = await newPage(browser, options);
-  const response = await opened.page.goto(server.url(`${TIMELINE}${query}`));
+  const response = await opened.page.goto(server.url(path));
   assert.equal(response.status(), 200);
   if (options.javaScriptEnabled !== false) await opened.page.waitForSelector('.timeline[data-state="ready"]', { state: 'attached' });
   return opened;
 }
 
-describe('timeline', () => {
-  test('without JavaScript: every incident, year and month headings, jump links, inert filters', async () => {
-    const { page, context } = await open('?type=bombing', { javaScriptEnabled: false });
+const yearPage = (year, query = '') => `${TIMELINE}${year}/${query}`;
+
+describe('timeline index', () => {
+  test('every year with its figures and page, and the latest incidents, newest first', async () => {
+    const { page, context, log } = await open(TIMELINE);
+    try {
+      const rows = await page.$$eval('[data-timeline-years] tbody tr', (trs) => trs.map((tr) => ({
+        year: Number(tr.querySelector('th a').textContent),
+        href: tr.querySelector('th a').getAttribute('href'),
+        count: Number(tr.querySelector('td').textContent),
+      })));
+      const withPoints = new Map(years.map((y) => [y.year, y.count]));
+      for (const row of rows) {
+        assert.equal(row.href, `${TIMELINE}${row.year}/`);
+        if (withPoints.has(row.year)) assert.ok(row.count >= withPoints.get(row.year), `${row.year}: ${row.count} incidents`);
+      }
+      assert.deepEqual(rows.map((r) => r.year).filter((y) => withPoints.has(y)), years.map((y) => y.year));
+      const latest = (await items(page)).map((i) => i.date);
+      assert.ok(latest.length > 0);
+      assert.deepEqual(latest, [...latest].sort().reverse(), 'newest first');
+      assert.deepEqual(await runAxe(page), [], 'axe on the index');
+      clean(log);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a date range hides the years outside it; year links carry the filters', async () => {
+    const { year } = years[years.length - 1];
+    const { page, context, log } = await open(`${TIMELINE}?from=${year}-01-01&type=bombing`);
+    try {
+      const rows = await page.$$eval('[data-timeline-years] tbody tr', (trs) => trs.map((tr) => ({
+        year: Number(tr.querySelector('th a').textContent), hidden: tr.hidden, href: tr.querySelector('th a').getAttribute('href'),
+      })));
+      for (const row of rows) {
+        assert.equal(row.hidden, row.year < year, `${row.year} hidden: ${row.hidden}`);
+        const url = new URL(row.href, server.url(''));
+        assert.equal(url.searchParams.get('from'), `${year}-01-01`);
+        assert.equal(url.searchParams.get('type'), 'bombing');
+      }
+      clean(log);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('timeline year pages', () => {
+  test('without JavaScript: the year by month, jump links to every year, inert filters', async () => {
+    const { page, context } = await open(yearPage(busiest, '?type=bombing'), { javaScriptEnabled: false });
     try {
       const list = await items(page);
-      assert.ok(list.length > 0);
+      const want = incidents.filter((p) => p.date.startsWith(String(busiest))).map((p) => p.url).sort();
+      assert.ok(list.length >= want.length && list.length > 0);
+      for (const url of want) assert.ok(list.some((i) => i.url === url), `${url} listed on ${busiest}`);
       assert.equal(list.filter((i) => i.shown).length, list.length, 'nothing is hidden');
+      assert.deepEqual(list.map((i) => i.date), [...list.map((i) => i.date)].sort(), 'oldest first');
       // The build's data attributes agree with the map data.
       for (const item of list) {
         const p = incidents.find((x) => x.url === item.url);
@@ -75,10 +132,14 @@ describe('timeline', () => {
         assert.deepEqual([item.date, item.dateLast, item.type, item.region, item.actors],
           [p.date, p.date_last, p.type, p.region, p.actors], item.url);
       }
-      const years = await page.$$eval('.timeline__year', (hs) => hs.map((h) => h.id));
-      const jumps = await page.$$eval('.timeline__jump a', (as) => as.map((a) => a.getAttribute('href')));
-      if (years.length > 1) assert.deepEqual(jumps, years.map((id) => `#${id}`));
+      const jumps = await page.$$eval('nav.timeline__years a', (as) => as.map((a) => a.getAttribute('href')));
+      for (const { year } of years) assert.ok(jumps.includes(`${TIMELINE}${year}/`), `jump link to ${year}`);
+      assert.equal(await page.getAttribute(`nav.timeline__years a[href="${TIMELINE}${busiest}/"]`, 'aria-current'), 'page');
       assert.ok(await page.locator('.timeline__month').count() > 0, 'month headings');
+      const months = await page.$$eval('nav.timeline__months a', (as) => as.map((a) => a.getAttribute('href')));
+      for (const href of months.filter((h) => h.startsWith('#'))) {
+        assert.equal(await page.locator(`[id="${href.slice(1)}"]`).count(), 1, `${href} has a target`);
+      }
       assert.equal(await page.isDisabled('#f-type'), true, 'the filters are inert without JavaScript');
       // Uncertainty is visible in the plain HTML.
       const vague = list.find((i) => i.dateLast > i.date);
@@ -92,7 +153,7 @@ describe('timeline', () => {
   });
 
   test('a type filter hides other incidents, empty months and years, and is written to the URL', async () => {
-    const { page, context, log } = await open();
+    const { page, context, log } = await open(yearPage(busiest));
     try {
       const all = await items(page);
       const counts = new Map();
@@ -111,9 +172,11 @@ describe('timeline', () => {
       assert.equal(months, 0);
       const status = await page.textContent('[data-filter-status]');
       assert.match(status, new RegExp(`^${all.filter((i) => i.type === type).length} of ${all.length} incidents`));
-      // The map link carries the filter.
+      // The map link and every link to another year carry the filter.
       const href = await page.getAttribute('[data-filter-link]', 'href');
       assert.equal(new URL(href, server.url('')).searchParams.get('type'), type);
+      const yearLinks = await page.$$eval('nav.timeline__years a', (as) => as.map((a) => a.getAttribute('href')));
+      for (const link of yearLinks) assert.equal(new URL(link, server.url('')).searchParams.get('type'), type, link);
       assert.deepEqual(await runAxe(page), [], 'axe with a filter active');
       clean(log);
     } finally {
@@ -121,12 +184,62 @@ describe('timeline', () => {
     }
   });
 
+  test('the filters follow the reader to another year', async () => {
+    const other = years.find((y) => y.year !== busiest).year;
+    const type = incidents.find((p) => p.date.startsWith(String(other))).type;
+    const { page, context, log } = await open(yearPage(busiest, `?type=${type}`));
+    try {
+      await Promise.all([
+        page.waitForURL((url) => url.pathname === `${TIMELINE}${other}/`),
+        page.click(`nav.timeline__years a[href^="${TIMELINE}${other}/"]`),
+      ]);
+      await page.waitForSelector('.timeline[data-state="ready"]', { state: 'attached' });
+      assert.equal(new URL(page.url()).searchParams.get('type'), type);
+      assert.equal(await page.inputValue('#f-type'), type);
+      const list = await items(page);
+      assert.deepEqual(shownUrls(list), list.filter((i) => i.type === type).map((i) => i.url).sort());
+      assert.ok(shownUrls(list).length > 0);
+      clean(log);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a date range in another year: the notice links to that year, which shows it', async () => {
+    const target = years.find((y) => y.year !== busiest).year;
+    const { page, context, log } = await open(yearPage(busiest));
+    try {
+      await page.selectOption('#f-year', String(target));
+      assert.equal(await page.inputValue('#f-from'), `${target}-01-01`);
+      assert.equal(await page.inputValue('#f-to'), `${target}-12-31`);
+      const q = new URL(page.url()).searchParams;
+      assert.deepEqual([q.get('from'), q.get('to')], [`${target}-01-01`, `${target}-12-31`]);
+      assert.equal(shownUrls(await items(page)).length, 0);
+      assert.equal(await page.isVisible('[data-filter-empty]'), true);
+      // Years outside the range are hidden from the jump links (the current one stays).
+      const shownYears = await page.$$eval('nav.timeline__years li:not([hidden]) a', (as) => as.map((a) => a.textContent.trim()));
+      assert.deepEqual(shownYears.sort(), [String(busiest), String(target)].sort());
+      const link = page.locator('[data-filter-elsewhere] a', { hasText: String(target) });
+      assert.equal(await link.count(), 1, 'the notice links to the year');
+      await Promise.all([page.waitForURL((url) => url.pathname === `${TIMELINE}${target}/`), link.click()]);
+      await page.waitForSelector('.timeline[data-state="ready"]', { state: 'attached' });
+      assert.equal(await page.inputValue('#f-year'), String(target));
+      const there = await items(page);
+      assert.ok(there.length > 0);
+      assert.deepEqual(shownUrls(there), there.map((i) => i.url).sort(), `every incident of ${target} is shown`);
+      clean(log);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the URL restores actor and date filters; Back restores the previous state', async () => {
-    const all = incidents;
     const counts = new Map();
-    for (const p of all) for (const a of p.actors) counts.set(a, (counts.get(a) || 0) + 1);
+    for (const p of incidents.filter((x) => x.date.startsWith(String(busiest)))) {
+      for (const a of p.actors) counts.set(a, (counts.get(a) || 0) + 1);
+    }
     const actor = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
-    const { page, context, log } = await open(`?actor=${actor}`);
+    const { page, context, log } = await open(yearPage(busiest, `?actor=${actor}`));
     try {
       assert.equal(await page.inputValue('#f-actor'), actor);
       const list = await items(page);
@@ -156,10 +269,11 @@ describe('timeline', () => {
   });
 
   test('a filter matching nothing on the page says so', async () => {
-    const { page, context, log } = await open('?from=1900-01-01&to=1900-12-31');
+    const { page, context, log } = await open(yearPage(busiest, '?from=1900-01-01&to=1900-12-31'));
     try {
       assert.equal(shownUrls(await items(page)).length, 0);
       assert.equal(await page.isVisible('[data-filter-empty]'), true);
+      assert.equal(await page.locator('[data-filter-elsewhere] a').count(), 0, 'no year holds 1900');
       clean(log);
     } finally {
       await context.close();

@@ -14,6 +14,9 @@
  *   view       zoom/lat/lng                  (map: the view)
  * Defaults (metric=incidents, color=type, no filter) are left out of the URL.
  *
+ * The form may offer a "Year" shortcut (select[data-year-select], not a URL key): choosing a
+ * year sets from/to to its first and last day; it shows the year while from/to are exactly one.
+ *
  * Exposes window.SitrepFilters. Vanilla ES2019, no inline anything (strict CSP).
  */
 (function () {
@@ -68,6 +71,19 @@
 
   function active(state) {
     return FILTER_KEYS.some(function (k) { return !!state[k]; });
+  }
+
+  /** Does the span first..last (ISO dates) overlap the state's date range? */
+  function overlaps(first, last, state) {
+    if (state.from && last && last < state.from) return false;
+    if (state.to && first && first > state.to) return false;
+    return true;
+  }
+
+  /** The year whose whole span from..to is, or "". */
+  function wholeYear(state) {
+    var m = /^(\d{4})-01-01$/.exec(state.from || '');
+    return m && state.to === m[1] + '-12-31' ? m[1] : '';
   }
 
   /**
@@ -140,7 +156,10 @@
       return true;
     }
 
+    var yearSelect = form.querySelector('select[data-year-select]');
+
     function show(s) {
+      if (yearSelect) yearSelect.value = wholeYear(s);
       KEYS.forEach(function (k) {
         var control = field(k);
         if (!control) return;
@@ -165,6 +184,7 @@
         if (document.activeElement === field('from')) s.to = s.from; else s.from = s.to;
         show(s);
       }
+      if (yearSelect) yearSelect.value = wholeYear(s);
       return s;
     }
 
@@ -174,6 +194,21 @@
     show(current);
 
     form.addEventListener('submit', function (event) { event.preventDefault(); });
+    if (yearSelect) {
+      // Runs before the form's change listener (the event bubbles from the select to the form).
+      yearSelect.addEventListener('change', function () {
+        var y = yearSelect.value;
+        if (!/^\d{4}$/.test(y)) {
+          if (wholeYear(current)) {
+            field('from').value = '';
+            field('to').value = '';
+          }
+          return;
+        }
+        field('from').value = y + '-01-01';
+        field('to').value = y + '-12-31';
+      });
+    }
     form.addEventListener('change', function () {
       current = collect();
       onChange(Object.assign({}, current));
@@ -203,10 +238,20 @@
     };
   }
 
-  /** Point `a[data-filter-link]` inside `root` at their page with the filters of `state`. */
+  /**
+   * Point `a[data-filter-link]` inside `root` at their page with the filters of `state`. A link
+   * with data-years (the timeline's years, "2014 2016 …") leads to the first of those years
+   * that overlaps the date range, when there is one, rather than to the timeline's index.
+   */
   function updateLinks(root, state) {
     Array.prototype.forEach.call(root.querySelectorAll('a[data-filter-link]'), function (a) {
-      var url = new URL(a.getAttribute('href'), window.location.href);
+      if (!a.hasAttribute('data-href')) a.setAttribute('data-href', a.getAttribute('href'));
+      var url = new URL(a.getAttribute('data-href'), window.location.href);
+      var years = (a.getAttribute('data-years') || '').split(' ').filter(function (y) { return /^\d{4}$/.test(y); });
+      if (years.length && (state.from || state.to)) {
+        var year = years.filter(function (y) { return overlaps(y + '-01-01', y + '-12-31', state); })[0];
+        if (year) url.pathname = url.pathname.replace(/\/?$/, '/') + year + '/';
+      }
       url.search = write(state, FILTER_KEYS.concat(['metric', 'color']));
       a.setAttribute('href', url.pathname + url.search + url.hash);
     });
@@ -226,6 +271,8 @@
     read: read,
     write: write,
     active: active,
+    overlaps: overlaps,
+    wholeYear: wholeYear,
     matches: matches,
     describe: describe,
     formatDate: formatDate,

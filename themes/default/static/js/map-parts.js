@@ -95,22 +95,108 @@
   }
 
   /**
-   * The incident points: `incidents.geojson`, or with data-points="index" every year file
-   * listed in `incidents/index.json` ({years: [{year, url}]}; same-site URLs only).
+   * The index of the point files (data/map/points/index.json, docs/site-layout.md):
+   * {total, bytes, eager, years: [{year, count, bytes, first, last}], fields, overview: {cell, zooms}}.
    */
-  function loadPoints(container, base) {
-    if (container.getAttribute('data-points') !== 'index') {
-      return fetchCollection(base + 'data/map/incidents.geojson');
-    }
-    return fetchJson(base + 'data/map/incidents/index.json').then(function (index) {
-      var years = (index && Array.isArray(index.years)) ? index.years : [];
-      return Promise.all(years.map(function (entry) {
-        var url = new URL(String(entry.url || ''), window.location.href);
-        if (url.origin !== window.location.origin) throw new Error('point file on another host: ' + url.href);
-        return fetchCollection(url.pathname);
-      }));
-    }).then(function (collections) {
-      return { type: 'FeatureCollection', features: [].concat.apply([], collections.map(function (c) { return c.features; })) };
+  function fetchPointIndex(base) {
+    var url = base + 'data/map/points/index.json';
+    return fetchJson(url).then(function (index) {
+      if (!index || !Array.isArray(index.years) || !Array.isArray(index.fields) || !index.overview ||
+        !Array.isArray(index.overview.zooms)) {
+        throw new Error(url + ': not a point index');
+      }
+      index.years = index.years.filter(function (y) { return y && /^-?\d{1,4}$/.test(String(y.year)); });
+      return index;
+    });
+  }
+
+  /** "84", "84–101", or "not reported" (as the site's pages say). */
+  function figureLabel(lo, hi) {
+    if (lo === null || lo === undefined) return 'not reported';
+    return range(lo, hi);
+  }
+
+  var PRECISIONS = ['day', 'month', 'year'];
+
+  /**
+   * The points of one year file ({year, dict: {type, region, actor, place, attribution}, rows})
+   * as the map uses them: {props (what popups and the legend read), latlng, date, date_last,
+   * type, actors, region}. `fields` names the row columns (from the index).
+   */
+  function decodeYear(data, fields, base) {
+    if (!data || !Array.isArray(data.rows) || !data.dict) throw new Error('not a point file');
+    var col = {};
+    fields.forEach(function (name, i) { col[name] = i; });
+    var dict = data.dict;
+    var pick = function (list, i) { return Array.isArray(list) && i !== null && i !== undefined ? list[i] : undefined; };
+    var out = [];
+    data.rows.forEach(function (row) {
+      if (!Array.isArray(row)) return;
+      var lon = Number(row[col.lon]);
+      var lat = Number(row[col.lat]);
+      if (!isFinite(lon) || !isFinite(lat)) return;
+      var id = String(row[col.id] || '');
+      var type = pick(dict.type, row[col.type]) || ['other', 'Other'];
+      var actors = (Array.isArray(row[col.actors]) ? row[col.actors] : []).map(function (a) {
+        var entry = pick(dict.actor, a);
+        return Array.isArray(entry) ? String(entry[0]) : '';
+      }).filter(Boolean);
+      var date = String(row[col.date] || '');
+      var dateLast = row[col.date_last] ? String(row[col.date_last]) : date;
+      var region = String(pick(dict.region, row[col.region]) || '');
+      var props = {
+        id: id,
+        title: String(row[col.title] || id),
+        url: base + 'incidents/' + encodeURIComponent(id) + '/',
+        date: date,
+        date_last: dateLast,
+        date_label: String(row[col.date_label] || date),
+        date_precision: PRECISIONS[row[col.precision]] || 'day',
+        type: String(type[0]),
+        type_label: String(type[1] || type[0]),
+        killed: row[col.killed],
+        killed_max: row[col.killed_max],
+        injured: row[col.injured],
+        injured_max: row[col.injured_max],
+        killed_label: figureLabel(row[col.killed], row[col.killed_max]),
+        injured_label: figureLabel(row[col.injured], row[col.injured_max]),
+        place: String(pick(dict.place, row[col.place]) || ''),
+        region: region,
+        actors: actors,
+        attribution_label: String(pick(dict.attribution, row[col.attribution]) || '')
+      };
+      out.push({
+        props: props,
+        latlng: L.latLng(lat, lon),
+        date: date,
+        date_last: dateLast,
+        type: props.type,
+        actors: actors,
+        region: region
+      });
+    });
+    return out;
+  }
+
+  /** A precomputed overview file ({zoom, cell, clusters: [[lon, lat, n, killed, y0, y1, id?, title?]]}). */
+  function decodeOverview(data, base) {
+    if (!data || !Array.isArray(data.clusters)) throw new Error('not an overview file');
+    return data.clusters.filter(function (c) {
+      return Array.isArray(c) && isFinite(c[0]) && isFinite(c[1]) && num(c[2]) > 0;
+    }).map(function (c) {
+      var entry = {
+        latlng: L.latLng(Number(c[1]), Number(c[0])),
+        count: num(c[2]),
+        killed: num(c[3]),
+        first: num(c[4]),
+        last: num(c[5])
+      };
+      if (entry.count === 1 && c[6]) {
+        entry.id = String(c[6]);
+        entry.title = String(c[7] || c[6]);
+        entry.url = base + 'incidents/' + encodeURIComponent(entry.id) + '/';
+      }
+      return entry;
     });
   }
 
@@ -337,6 +423,45 @@
     return box;
   }
 
+  /**
+   * The popup of an overview group (no point files loaded): a lone incident's title and link,
+   * or the number of incidents, their years and links that show one year's incidents one by one
+   * (`yearUrl(year)`).
+   */
+  function overviewPopup(entry, yearUrl) {
+    var box = el('div', 'popup popup--overview');
+    var years = entry.first === entry.last ? String(entry.first) : entry.first + '\u2013' + entry.last;
+    if (entry.count === 1 && entry.url) {
+      var heading = el('h3', 'popup__title');
+      var link = el('a', null, entry.title);
+      link.href = entry.url;
+      heading.appendChild(link);
+      box.appendChild(heading);
+      box.appendChild(el('p', 'popup__meta', years + ' \u00b7 ' + plural(entry.killed, 'person', 'people') + ' killed (lower bound)'));
+      var more = el('p', 'popup__more');
+      var moreLink = el('a', null, 'Incident page');
+      moreLink.href = entry.url;
+      more.appendChild(moreLink);
+      box.appendChild(more);
+      return box;
+    }
+    box.appendChild(el('h3', 'popup__title', plural(entry.count, 'incident', 'incidents') + ' around here'));
+    box.appendChild(el('p', 'popup__meta', years + ' \u00b7 ' + entry.killed + ' killed (lower bound)'));
+    box.appendChild(el('p', 'popup__meta', 'See them one by one for a year:'));
+    var list = el('ul', 'popup__years');
+    for (var y = entry.first; y <= entry.last; y++) {
+      var url = yearUrl(y);
+      if (!url) continue;
+      var item = el('li', 'popup__year');
+      var a = el('a', null, String(y));
+      a.href = url;
+      item.appendChild(a);
+      list.appendChild(item);
+    }
+    box.appendChild(list);
+    return box;
+  }
+
   function showError(container, error) {
     console.error('sitrep map:', error);
     container.setAttribute('data-state', 'error');
@@ -386,6 +511,10 @@
     });
     box.appendChild(list);
 
+    if (view.mode === 'overview') {
+      box.appendChild(el('p', 'map-legend__note', 'Numbered circles group nearby incidents. Choose a year or another filter to see them one by one.'));
+      return;
+    }
     var entries = pointEntries(view);
     if (entries.length) {
       box.appendChild(el('p', 'map-legend__title', s.color === 'actor' ? 'Points by first actor named' : 'Points by type'));
@@ -494,7 +623,10 @@
     parseBounds: parseBounds,
     fetchJson: fetchJson,
     fetchCollection: fetchCollection,
-    loadPoints: loadPoints,
+    fetchPointIndex: fetchPointIndex,
+    decodeYear: decodeYear,
+    decodeOverview: decodeOverview,
+    figureLabel: figureLabel,
     hasGeometry: hasGeometry,
     isPoint: isPoint,
     zeroFigures: zeroFigures,
@@ -513,6 +645,7 @@
     precisionNote: precisionNote,
     incidentPopup: incidentPopup,
     listPopup: listPopup,
+    overviewPopup: overviewPopup,
     showError: showError,
     onActivate: onActivate,
     focusFirstLink: focusFirstLink,

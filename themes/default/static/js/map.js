@@ -11,23 +11,32 @@
  *   data-view                 "full" | "preview" | "region"
  *   data-bounds               "[[south,west],[north,east]]" (used by "region")
  *   data-region               slug path of the highlighted district/province ("region")
- *   data-points               optional: "index" to load per-year point files listed in
- *                             data/map/incidents/index.json instead of incidents.geojson
  *   data-tile-url             optional tile URL template; without it there is no tile layer
  *   data-tile-attribution     attribution text for the tiles
  *   data-attribution          attribution text for the boundaries
+ *
+ * Data (docs/site-layout.md): the district, province and context outlines (GeoJSON, with the
+ * figures of every incident), the point index data/map/points/index.json, and then either
+ * every year's point file at once (index.eager: a small atlas) or, on a large atlas, only the
+ * precomputed overview clusters of the current zoom (data/map/clusters/<zoom>.json). The point
+ * files of a year (data/map/points/<year>.json) are loaded when a filter needs them — all
+ * years for a type, actor or place filter, only the years overlapping a date range — so the
+ * first view never needs every point.
  *
  * The full map (data-view="full") works with the filter form of the page (form[data-filters],
  * static/js/filters.js): the districts are shaded by the chosen metric over the incidents that
  * pass the filters (recomputed here from the points), the points are filtered too, and the
  * state lives in the URL query. The figures table (table[data-region-table]) follows.
  *
- * Points are clustered on a pixel grid per zoom level (map-parts.js, deterministic);
- * selecting a cluster zooms in until it splits, or lists its incidents when they share a place.
+ * Points are clustered on a pixel grid per zoom level (map-parts.js, deterministic; the
+ * overview files use the same grid); selecting a cluster zooms in until it splits, or lists its
+ * incidents when they share a place (an overview group offers its years instead).
  *
- * When everything is drawn the element gets data-state="ready", data-districts, data-points
+ * When everything is drawn the element gets data-state="ready", data-mode ("points" or
+ * "overview"), data-years (the years whose points are loaded), data-districts, data-points
  * (incidents shown), data-markers (single points drawn), data-clusters, data-metric and
- * data-classes; when loading fails, data-state="error" and a visible `.map-error`.
+ * data-classes; while point files load, data-loading; when loading fails, data-state="error"
+ * and a visible `.map-error`.
  */
 (function () {
   'use strict';
@@ -49,7 +58,7 @@
   var token = P.token;
   var parseBounds = P.parseBounds;
   var fetchCollection = P.fetchCollection;
-  var loadPoints = P.loadPoints;
+  var fetchJson = P.fetchJson;
   var hasGeometry = P.hasGeometry;
   var isPoint = P.isPoint;
   var zeroFigures = P.zeroFigures;
@@ -78,21 +87,75 @@
     this.regionId = container.getAttribute('data-region') || '';
     this.keyboard = this.view === 'full';
     this.state = { metric: 'incidents', color: 'type' };
-    this.points = data.incidents.features.filter(isPoint).map(function (f) {
-      var p = f.properties || {};
-      return {
-        props: p,
-        latlng: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]),
-        date: String(p.date || ''),
-        date_last: String(p.date_last || p.date || ''),
-        type: p.type,
-        actors: Array.isArray(p.actors) ? p.actors : [],
-        region: String(p.region || '')
-      };
-    });
-    this.actorRank = this.rankActors();
+    this.index = data.index;
+    this.yearPoints = {}; // year → decoded points, once loaded
+    this.loading = {}; // year → promise
+    this.overviews = {}; // zoom → decoded overview groups
+    this.points = [];
+    this.shown = [];
+    this.mode = 'points';
+    this.actorRank = [];
     this.drawBase(data);
   }
+
+  /** Years of the index whose points overlap the state's date range. */
+  MapView.prototype.yearsFor = function (state) {
+    var F = window.SitrepFilters;
+    return this.index.years.filter(function (y) {
+      return !F || F.overlaps(String(y.first || ''), String(y.last || ''), state);
+    }).map(function (y) { return y.year; });
+  };
+
+  /** Every point of the index needed up front (small atlas), or only for an active filter. */
+  MapView.prototype.needsPoints = function (state) {
+    var F = window.SitrepFilters;
+    return !!this.index.eager || !!(F && F.active(state));
+  };
+
+  /** Load the point files of `years` not loaded yet; resolves when all are in. */
+  MapView.prototype.loadYears = function (years) {
+    var self = this;
+    return Promise.all(years.map(function (year) {
+      if (self.yearPoints[year]) return self.yearPoints[year];
+      if (!self.loading[year]) {
+        self.loading[year] = fetchJson(self.base + 'data/map/points/' + year + '.json').then(function (data) {
+          self.yearPoints[year] = P.decodeYear(data, self.index.fields, self.base);
+          return self.yearPoints[year];
+        });
+      }
+      return self.loading[year];
+    })).then(function () {
+      // Every loaded point, in year order (so clustering does not depend on loading order).
+      self.points = [];
+      var loaded = [];
+      self.index.years.forEach(function (y) {
+        if (self.yearPoints[y.year]) {
+          self.points = self.points.concat(self.yearPoints[y.year]);
+          loaded.push(y.year);
+        }
+      });
+      self.actorRank = self.rankActors();
+      self.container.setAttribute('data-years', loaded.join(' '));
+    });
+  };
+
+  /** The overview zoom file for `zoom`: the closest written at or below it. */
+  MapView.prototype.overviewZoom = function (zoom) {
+    var zooms = this.index.overview.zooms;
+    var best = zooms[0];
+    zooms.forEach(function (z) { if (z <= Math.floor(zoom)) best = z; });
+    return best;
+  };
+
+  MapView.prototype.loadOverview = function (zoom) {
+    var self = this;
+    var z = this.overviewZoom(zoom);
+    if (this.overviews[z]) return Promise.resolve(this.overviews[z]);
+    return fetchJson(this.base + 'data/map/clusters/' + z + '.json').then(function (data) {
+      self.overviews[z] = P.decodeOverview(data, self.base);
+      return self.overviews[z];
+    });
+  };
 
   MapView.prototype.rankActors = function () {
     var counts = {};
@@ -255,12 +318,53 @@
   };
 
   /** Apply a state: filter, recompute the figures and classes, restyle, redraw the points. */
+  /**
+   * Bring the view to `state`: load what it needs first (point files of the years it covers,
+   * or the overview of the current zoom), then apply it. Resolves when drawn; a newer call
+   * supersedes an older one still loading.
+   */
+  MapView.prototype.show = function (state) {
+    var self = this;
+    var seq = (this.seq || 0) + 1;
+    this.seq = seq;
+    var wanted = Object.assign({ metric: 'incidents', color: 'type' }, state);
+    var points = this.needsPoints(wanted);
+    var years = this.index.eager ? this.index.years.map(function (y) { return y.year; }) : this.yearsFor(wanted);
+    var missing = points && years.some(function (y) { return !self.yearPoints[y]; });
+    if (missing) {
+      this.container.setAttribute('data-loading', 'true');
+      if (this.binding) {
+        var F = window.SitrepFilters;
+        this.binding.status('Loading the incidents of ' + (years.length === 1 ? years[0] : years[0] + '\u2013' + years[years.length - 1]) + '\u2026' +
+          (F && F.active(wanted) ? '' : ''));
+      }
+    }
+    var done = function () {
+      if (seq !== self.seq) return;
+      self.container.removeAttribute('data-loading');
+      self.mode = points ? 'points' : 'overview';
+      self.container.setAttribute('data-mode', self.mode);
+      self.update(wanted);
+    };
+    if (points ? !missing : !!this.overviews[this.overviewZoom(this.map.getZoom())]) {
+      // Everything is here: apply now, in the same task as the change that asked for it.
+      done();
+      return Promise.resolve();
+    }
+    var pending = points ? this.loadYears(years) : this.loadOverview(this.map.getZoom());
+    return pending.then(done, function (error) {
+      if (seq === self.seq) showError(self.container, error);
+    });
+  };
+
+  /** Apply a state whose data is loaded: filter, recompute the figures and classes, restyle, redraw. */
   MapView.prototype.apply = function (state) {
     var F = window.SitrepFilters;
     this.state = Object.assign({ metric: 'incidents', color: 'type' }, state);
     var s = this.state;
-    this.filtered = !!(F && F.active(s));
-    this.shown = this.filtered ? this.points.filter(function (pt) { return F.matches(pt, s); }) : this.points;
+    var overview = this.mode === 'overview';
+    this.filtered = !overview && !!(F && F.active(s));
+    this.shown = overview ? [] : this.filtered ? this.points.filter(function (pt) { return F.matches(pt, s); }) : this.points;
     this.figures = this.filtered
       ? aggregate(this.shown.map(function (pt) { return { properties: pt.props }; }), this.districtIds.concat(this.provinceIds))
       : this.built;
@@ -280,9 +384,9 @@
       if (keyboard) path.setAttribute('aria-label', districtLabel(p, f));
       if (regionId && p.id === regionId) layer.bringToFront();
     });
-    this.drawPoints();
+    if (overview) this.drawOverview(); else this.drawPoints();
     P.updateLegend(this);
-    this.container.setAttribute('data-points', String(this.shown.length));
+    this.container.setAttribute('data-points', String(overview ? this.index.total : this.shown.length));
     this.container.setAttribute('data-metric', metric);
     this.container.setAttribute('data-classes', String(classes.length));
   };
@@ -393,16 +497,118 @@
     return marker;
   };
 
+  /** Draw the precomputed groups of the overview for the current zoom (no point file loaded). */
+  MapView.prototype.drawOverview = function () {
+    var self = this;
+    var map = this.map;
+    var layer = this.pointLayer;
+    var zoom = map.getZoom();
+    var z = this.overviewZoom(zoom);
+    var groups = this.overviews[z];
+    layer.clearLayers();
+    if (!groups) return;
+    var deepest = this.index.overview.zooms[this.index.overview.zooms.length - 1];
+    var known = {};
+    this.index.years.forEach(function (y) { known[y.year] = true; });
+    var singles = 0;
+    var clusters = 0;
+    groups.forEach(function (g) {
+      var yearUrl = function (y) {
+        if (!known[y]) return null;
+        var view = [Math.max(Math.floor(zoom), deepest), g.latlng.lat.toFixed(4), g.latlng.lng.toFixed(4)].join('/');
+        return self.base + 'map/?from=' + y + '-01-01&to=' + y + '-12-31&view=' + view;
+      };
+      var marker;
+      if (g.count === 1) {
+        singles += 1;
+        marker = L.circleMarker(g.latlng, {
+          pane: 'incidents',
+          className: 'incident incident--overview',
+          radius: radius({ killed: g.killed }),
+          weight: 1.5,
+          fillOpacity: 0.85
+        });
+        marker.bindPopup(P.overviewPopup(g, yearUrl), { className: 'map-popup', maxWidth: 300, autoPanPadding: [16, 16] });
+        if (g.title) marker.bindTooltip(el('span', 'map-tooltip__name', g.title), { className: 'map-tooltip-wrap', direction: 'top' });
+        marker.on('add', function () {
+          var path = marker.getElement();
+          if (!path) return;
+          if (g.id) path.setAttribute('data-incident', g.id);
+          if (!self.keyboard) return;
+          path.setAttribute('tabindex', '0');
+          path.setAttribute('role', 'button');
+          path.setAttribute('aria-label', (g.title || 'Incident') + ', ' + g.first + ': details');
+          onActivate(path, function () {
+            marker.openPopup();
+            focusFirstLink(marker.getPopup());
+          });
+        });
+      } else {
+        clusters += 1;
+        var n = g.count;
+        var size = n < 10 ? 30 : n < 100 ? 38 : n < 1000 ? 46 : 54;
+        marker = L.marker(g.latlng, {
+          pane: 'clusters',
+          keyboard: self.keyboard,
+          icon: L.divIcon({
+            className: 'cluster cluster--' + (n < 10 ? 's' : n < 100 ? 'm' : 'l'),
+            html: el('span', 'cluster__count', n < 10000 ? n : Math.round(n / 1000) + 'k'),
+            iconSize: [size, size]
+          })
+        });
+        var label = plural(n, 'incident', 'incidents') + ', ' + g.killed + ' killed';
+        var zoomIn = function () { return Math.floor(map.getZoom()) < deepest; };
+        marker.on('add', function () {
+          var node = marker.getElement();
+          if (!node) return;
+          node.setAttribute('aria-label', label + ': ' + (zoomIn() ? 'zoom in' : 'years'));
+          node.setAttribute('data-cluster', String(n));
+          node.setAttribute('data-overview', String(z));
+          if (!self.keyboard) node.setAttribute('aria-hidden', 'true');
+        });
+        marker.bindTooltip(el('span', 'map-tooltip__name', label), { className: 'map-tooltip-wrap', direction: 'top' });
+        marker.on('click', function () {
+          if (zoomIn()) {
+            map.setView(g.latlng, Math.min(map.getMaxZoom(), Math.floor(map.getZoom()) + 2), { animate: !self.reduceMotion });
+            return;
+          }
+          marker.unbindPopup();
+          marker.bindPopup(P.overviewPopup(g, yearUrl), { className: 'map-popup', maxWidth: 300, autoPanPadding: [16, 16] });
+          marker.openPopup();
+          focusFirstLink(marker.getPopup());
+        });
+      }
+      layer.addLayer(marker);
+    });
+    this.container.setAttribute('data-markers', String(singles));
+    this.container.setAttribute('data-clusters', String(clusters));
+  };
+
+  /** After a zoom: regroup the points, or draw the overview of the new zoom (loading it first). */
+  MapView.prototype.redraw = function () {
+    var self = this;
+    if (this.mode !== 'overview') {
+      this.drawPoints();
+      return;
+    }
+    var seq = this.seq;
+    this.loadOverview(this.map.getZoom()).then(function () {
+      if (seq === self.seq && self.mode === 'overview') self.drawOverview();
+    }).catch(function (error) { showError(self.container, error); });
+  };
+
   MapView.prototype.update = function (state) {
     var F = window.SitrepFilters;
     this.apply(state);
     P.updateTable(this);
     if (!this.binding) return;
     F.updateLinks(this.form, this.state);
-    var all = this.points.length;
+    var all = this.index.total;
     this.binding.status(this.filtered
       ? this.shown.length + ' of ' + all + ' incidents on the map match: ' + F.describe(this.state, this.form) + '.'
-      : 'All ' + all + ' incidents on the map are shown.');
+      : this.mode === 'overview'
+        ? 'All ' + all + ' incidents on the map are shown, grouped by place; choose a year or another filter to see them one by one.'
+        : 'All ' + all + ' incidents on the map are shown.');
   };
 
   /**
@@ -419,7 +625,7 @@
       this.binding = F.bindForm(form, initial, function (state) {
         var regionChanged = state.region !== self.state.region;
         state.view = self.state.view;
-        self.update(state);
+        self.show(state);
         F.toUrl(state, true);
         if (regionChanged && state.region) self.fitRegion(state.region, !self.reduceMotion);
       });
@@ -432,7 +638,7 @@
         self.binding.set(state);
         state = Object.assign(self.binding.state(), { view: state.view });
       }
-      self.update(state);
+      self.show(state);
       if (state.view) self.fitInitial(state.view);
     });
     return initial;
@@ -453,20 +659,26 @@
 
   function draw(container, map, data, base) {
     var view = new MapView(container, map, data, base);
+    container.sitrepMap = view;
     view.reduceMotion = !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
     var full = view.view === 'full' && !!window.SitrepFilters;
     var startOpen = view.view === 'full' && container.clientWidth >= 560 && container.clientHeight >= 520;
     P.addLegend(view, startOpen);
     var state = full ? view.connectFilters() : { metric: 'incidents', color: 'type' };
     view.state = Object.assign({}, state);
-    view.fitInitial(full ? state.view : null);
-    view.addLayers();
-    view.update(state);
-    map.on('zoomend', function () { view.drawPoints(); });
-    if (full) view.trackView();
-    container.setAttribute('data-districts', String(view.districtFeatures.length));
-    container.setAttribute('data-state', 'ready');
-    return view;
+    // A small atlas loads every point with the map (a region filter may need them to fit).
+    var first = view.index.eager ? view.loadYears(view.index.years.map(function (y) { return y.year; })) : Promise.resolve();
+    return first.then(function () {
+      view.fitInitial(full ? state.view : null);
+      view.addLayers();
+      return view.show(state);
+    }).then(function () {
+      map.on('zoomend', function () { view.redraw(); });
+      if (full) view.trackView();
+      container.setAttribute('data-districts', String(view.districtFeatures.length));
+      if (container.getAttribute('data-state') !== 'error') container.setAttribute('data-state', 'ready');
+      return view;
+    });
   }
 
   function init(container) {
@@ -506,10 +718,10 @@
       fetchCollection(base + 'data/map/context.geojson'),
       fetchCollection(base + 'data/map/provinces.geojson'),
       fetchCollection(base + 'data/map/districts.geojson'),
-      loadPoints(container, base)
+      P.fetchPointIndex(base)
     ]).then(function (results) {
-      var data = { context: results[0], provinces: results[1], districts: results[2], incidents: results[3] };
-      container.sitrepMap = draw(container, map, data, base);
+      var data = { context: results[0], provinces: results[1], districts: results[2], index: results[3] };
+      return draw(container, map, data, base);
     }).catch(function (error) {
       showError(container, error);
     });

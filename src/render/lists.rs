@@ -1,0 +1,200 @@
+//! Render stage, lists: the paged incident lists of the site — a timeline year, the incidents
+//! index, a region's and an actor's incidents — in the order they are shown and where their
+//! pages go. `pages` renders them; `affected` uses the same definitions to find the pages an
+//! edit changes.
+
+use chrono::Datelike;
+use serde_json::{json, Value};
+
+use super::paging;
+use super::Site;
+use crate::index::Stats;
+use crate::validate::vocab::DatePrecision;
+
+/// A paged list of incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ListKey {
+    /// One year of the timeline, oldest first, by month.
+    TimelineYear(i32),
+    /// Every incident, newest first.
+    Incidents,
+    /// The incidents of a region (and its sub-regions), newest first, by year and month.
+    Region(usize),
+    /// The incidents naming an actor (by index in `atlas.actors`), newest first.
+    Actor(usize),
+}
+
+/// The month an incident is filed under: 0 when only its year is reported.
+pub fn month_key(site: &Site, i: usize) -> u32 {
+    let incident = &site.atlas.incidents[i];
+    match incident.date_precision {
+        DatePrecision::Year => 0,
+        _ => incident.date.month(),
+    }
+}
+
+/// The incidents of a list, in the order they are shown.
+pub fn items(site: &Site, key: ListKey) -> Vec<usize> {
+    match key {
+        ListKey::TimelineYear(year) => site
+            .index
+            .timeline
+            .iter()
+            .find(|y| y.year == year)
+            .map(|y| {
+                y.months
+                    .iter()
+                    .flat_map(|m| m.incidents.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ListKey::Incidents => (0..site.atlas.incidents.len()).rev().collect(),
+        ListKey::Region(r) => {
+            let mut list = site.index.region_incidents[r].clone();
+            list.sort_by_key(|&i| {
+                let year = site.atlas.incidents[i].date.year();
+                std::cmp::Reverse((year, month_key(site, i), i))
+            });
+            list
+        }
+        ListKey::Actor(a) => site
+            .index
+            .actor_incidents
+            .get(&site.atlas.actors[a].slug)
+            .map(|l| l.iter().rev().copied().collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// The site-relative folder of the list's first page (ends with `/`).
+pub fn dir(site: &Site, key: ListKey) -> String {
+    match key {
+        ListKey::TimelineYear(year) => format!("timeline/{year}/"),
+        ListKey::Incidents => "incidents/".to_string(),
+        ListKey::Region(r) => site.regions.regions[r].page_path(&site.regions.home_country),
+        ListKey::Actor(a) => format!("actors/{}/", site.atlas.actors[a].slug),
+    }
+}
+
+/// Incidents per page of the list.
+pub fn per_page(site: &Site, key: ListKey) -> usize {
+    let cfg = &site.config.site.pagination;
+    match key {
+        ListKey::TimelineYear(_) => cfg.timeline.get(),
+        _ => cfg.lists.get(),
+    }
+}
+
+/// The first day and the last day (of any incident's span) of some incidents, as ISO dates.
+pub fn span(site: &Site, items: &[usize]) -> (String, String) {
+    let incidents = &site.atlas.incidents;
+    let first = items.iter().map(|&i| incidents[i].date).min();
+    let last = items
+        .iter()
+        .map(|&i| super::views::date_last(&incidents[i]))
+        .max();
+    let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    (iso(first), iso(last))
+}
+
+/// The first and last day of a calendar year, or of one of its months (month 0: the year),
+/// as ISO dates. Year and month links carry them for the timeline's date filter, so they do
+/// not change when an incident's date does.
+pub fn calendar_span(year: i32, month: Option<u32>) -> (String, String) {
+    let (from, to) = match month {
+        Some(m) if (1..=12).contains(&m) => (m, m),
+        _ => (1, 12),
+    };
+    let first = chrono::NaiveDate::from_ymd_opt(year, from, 1);
+    let last = if to == 12 {
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+    } else {
+        chrono::NaiveDate::from_ymd_opt(year, to + 1, 1).and_then(|d| d.pred_opt())
+    };
+    let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    (iso(first), iso(last))
+}
+
+/// "March 2024", or "2024 (month not reported)" for month 0.
+pub fn month_label(year: i32, month: u32) -> String {
+    if month == 0 {
+        format!("{year} (month not reported)")
+    } else {
+        chrono::NaiveDate::from_ymd_opt(year, month, 1)
+            .map(|d| d.format("%B %Y").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Anchor of a year's heading and of a month's heading.
+pub fn year_anchor(year: i32) -> String {
+    format!("y{year}")
+}
+
+pub fn month_anchor(year: i32, month: u32) -> String {
+    format!("y{year}-{month:02}")
+}
+
+/// The template variable of the `timeline` macro for a run of incidents already in display
+/// order: consecutive incidents of one year and month are grouped under their headings.
+/// `year_stats` gives the figures shown beside each year (of the whole list, not the page);
+/// `before` is the incident shown just before the run (on the previous page), so headings
+/// that continue from there say so.
+pub fn grouped(
+    site: &Site,
+    items: &[usize],
+    before: Option<usize>,
+    year_stats: &dyn Fn(i32) -> Stats,
+) -> Vec<Value> {
+    let key = |i: usize| (site.atlas.incidents[i].date.year(), month_key(site, i));
+    let mut years: Vec<Value> = Vec::new();
+    let mut current: Option<(i32, u32)> = before.map(key);
+    let mut first = true;
+    for &i in items {
+        let (year, month) = key(i);
+        let new_year = current.map(|c| c.0) != Some(year) || first;
+        let new_month = current != Some((year, month)) || first;
+        if new_year {
+            let stats = year_stats(year);
+            years.push(json!({
+                "year": year,
+                "anchor": year_anchor(year),
+                "stats": site.stats_view(&stats),
+                "continued": first && current.map(|c| c.0) == Some(year),
+                "months": [],
+            }));
+        }
+        if new_month {
+            let continued = first && current == Some((year, month));
+            if let Some(months) = years.last_mut().and_then(|y| y["months"].as_array_mut()) {
+                months.push(json!({
+                    "month": month,
+                    "label": month_label(year, month),
+                    "anchor": month_anchor(year, month),
+                    "continued": continued,
+                    "incidents": [],
+                }));
+            }
+        }
+        if let Some(list) = years
+            .last_mut()
+            .and_then(|y| y["months"].as_array_mut())
+            .and_then(|m| m.last_mut())
+            .and_then(|m| m["incidents"].as_array_mut())
+        {
+            list.push(site.incident_card(i));
+        }
+        current = Some((year, month));
+        first = false;
+    }
+    years
+}
+
+/// The pages of a list: `(page number, item range)`.
+pub fn pages(site: &Site, key: ListKey, len: usize) -> Vec<(usize, std::ops::Range<usize>)> {
+    paging::chunks(len, per_page(site, key))
+        .into_iter()
+        .enumerate()
+        .map(|(p, range)| (p + 1, range))
+        .collect()
+}

@@ -79,7 +79,7 @@ fn html<'a>(tree: &'a BTreeMap<String, Vec<u8>>, path: &str) -> &'a str {
 
 /// The incident ids a page lists, in order (links to incident pages inside list items).
 fn listed(page: &str) -> Vec<String> {
-    page.split("incident-list__item ")
+    page.split("class=\"incident-list__item\"")
         .skip(1)
         .chain(page.split("<tr><td><time").skip(1))
         .filter_map(|item| {
@@ -128,12 +128,18 @@ fn check_list(
                 "{path}: page status"
             );
             assert!(
-                page.contains("aria-current=page"),
+                page.contains("aria-current=\"page\""),
                 "{path}: current page marked"
             );
         }
-        let prev = format!("<link href=/atlas/{} rel=prev>", page_dir(dir, n - 1));
-        let next = format!("<link href=/atlas/{} rel=next>", page_dir(dir, n + 1));
+        let prev = format!(
+            "<link rel=\"prev\" href=\"/atlas/{}\">",
+            page_dir(dir, n - 1)
+        );
+        let next = format!(
+            "<link rel=\"next\" href=\"/atlas/{}\">",
+            page_dir(dir, n + 1)
+        );
         assert_eq!(page.contains(&prev), n > 1, "{path}: {prev}");
         assert_eq!(page.contains(&next), n < pages.len(), "{path}: {next}");
     }
@@ -175,7 +181,7 @@ fn long_lists_are_paged_and_every_page_is_reachable() {
     let index = html(&tree, "timeline/index.html");
     for year in 2022..=2024 {
         assert!(
-            index.contains(&format!("href=/atlas/timeline/{year}/>")),
+            index.contains(&format!("href=\"/atlas/timeline/{year}/\"")),
             "year {year} linked"
         );
     }
@@ -265,7 +271,7 @@ fn long_lists_are_paged_and_every_page_is_reachable() {
         "later pages lead back to the first"
     );
     assert!(
-        !region_page.contains("class=figures"),
+        !region_page.contains("class=\"figures\""),
         "figures only on the first page"
     );
     let actor: Vec<String> = newest_first

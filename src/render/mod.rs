@@ -1,9 +1,10 @@
 //! Render stage: turns the atlas, regions and index into every output file, in memory —
-//! HTML pages through the theme's Tera templates (minified), data downloads, map layers,
+//! HTML pages through the theme's Tera templates (indentation removed), data downloads, map layers,
 //! feeds and static assets. Nothing here touches the output folder.
 
 mod affected;
 mod assets;
+mod compact;
 mod data;
 mod feeds;
 mod filters;
@@ -96,7 +97,7 @@ pub fn render_with(
     Ok(files)
 }
 
-/// Renders and minifies one page.
+/// Renders one page and removes the templates' indentation.
 fn render_page(tera: &tera::Tera, page: &Page) -> anyhow::Result<OutputFile> {
     let html = tera
         .render(page.template, &page.context)
@@ -104,7 +105,7 @@ fn render_page(tera: &tera::Tera, page: &Page) -> anyhow::Result<OutputFile> {
         .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
     Ok(OutputFile {
         path: page.path.clone(),
-        bytes: minify(&html),
+        bytes: compact::compact(&html),
     })
 }
 
@@ -126,7 +127,29 @@ pub fn load_templates(config: &Config) -> anyhow::Result<tera::Tera> {
         .map_err(|e| anyhow::anyhow!(template_error(&e)))
         .with_context(|| format!("loading templates from {}", dir.display()))?;
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
     Ok(tera)
+}
+
+/// Escapes text for HTML and XML, in element content and in quoted attribute values: the
+/// five characters that can end either. Tera's default also escapes `/`, which only
+/// lengthens every URL.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut rest = text;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#x27;",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Tera errors keep the useful part in their sources; flatten them into one message.
@@ -141,11 +164,17 @@ fn template_error(e: &tera::Error) -> String {
     message
 }
 
-fn minify(html: &str) -> Vec<u8> {
-    let mut cfg = minify_html::Cfg::new();
-    cfg.keep_html_and_head_opening_tags = true;
-    cfg.keep_closing_tags = true;
-    cfg.minify_css = false;
-    cfg.minify_js = false;
-    minify_html::minify(html.as_bytes(), &cfg)
+#[cfg(test)]
+mod tests {
+    use super::escape_html;
+
+    #[test]
+    fn escapes_the_five_characters_that_end_text_or_attributes() {
+        assert_eq!(
+            escape_html(r#"<a href="x" title='y'>&amp;</a> / ok"#),
+            "&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;&amp;amp;&lt;/a&gt; / ok"
+        );
+        assert_eq!(escape_html("plain — ünï"), "plain — ünï");
+        assert_eq!(escape_html(""), "");
+    }
 }

@@ -18,12 +18,7 @@ const LOCATOR_TOLERANCE_DEG: f64 = 0.05;
 const DOT_CELL: f64 = 4.0;
 const LOCATOR_SIZE: f64 = 240.0;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use super::escape_html as escape;
 
 /// A bar chart of incidents and killed per year, for `years` (ascending).
 pub fn year_chart(id: &str, title: &str, years: &BTreeMap<i32, Stats>) -> String {

@@ -1,0 +1,201 @@
+//! Render stage, last step of every page: removes the templates' indentation and blank lines
+//! from the HTML in one pass, without parsing it into a tree.
+//!
+//! A run of whitespace that contains a line break becomes a single line break, which a
+//! browser shows exactly as it showed the run (one space, or nothing between blocks). Inside
+//! a tag it becomes one space. Left as they are: runs without a line break, quoted attribute
+//! values, comments and the content of `pre`, `textarea`, `script` and `style`, where
+//! whitespace is meaningful or is not HTML text.
+
+/// Elements whose content is copied verbatim.
+const RAW_ELEMENTS: &[&[u8]] = &[b"pre", b"textarea", b"script", b"style"];
+
+/// Returns `html` with its line-breaking whitespace runs collapsed (see the module doc).
+pub fn compact(html: &str) -> Vec<u8> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'<' {
+            i = copy_markup(bytes, i, &mut out);
+        } else if is_space(b) {
+            i = collapse_run(bytes, i, b"\n", &mut out);
+        } else {
+            let end = bytes[i..]
+                .iter()
+                .position(|&c| c == b'<' || is_space(c))
+                .map_or(bytes.len(), |p| i + p);
+            out.extend_from_slice(&bytes[i..end]);
+            i = end;
+        }
+    }
+    out
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Copies the whitespace run at `start`, replaced by `with` when it holds a line break;
+/// returns the index after the run.
+fn collapse_run(bytes: &[u8], start: usize, with: &[u8], out: &mut Vec<u8>) -> usize {
+    let end = bytes[start..]
+        .iter()
+        .position(|&c| !is_space(c))
+        .map_or(bytes.len(), |p| start + p);
+    let run = &bytes[start..end];
+    if run.iter().any(|&c| c == b'\n' || c == b'\r') {
+        out.extend_from_slice(with);
+    } else {
+        out.extend_from_slice(run);
+    }
+    end
+}
+
+/// Copies the markup starting with `<` at `start` (a comment, a tag, or a raw element with
+/// its content); returns the index after it.
+fn copy_markup(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
+    if bytes[start..].starts_with(b"<!--") {
+        let end = find(bytes, start + 4, b"-->").map_or(bytes.len(), |p| p + 3);
+        out.extend_from_slice(&bytes[start..end]);
+        return end;
+    }
+    let end = copy_tag(bytes, start, out);
+    match raw_element(&bytes[start + 1..end]) {
+        Some(name) => {
+            // Verbatim up to the matching end tag, which is then copied as a tag.
+            let close = find_end_tag(bytes, end, name).unwrap_or(bytes.len());
+            out.extend_from_slice(&bytes[end..close]);
+            close
+        }
+        None => end,
+    }
+}
+
+/// Copies one tag, from `<` to its `>`, collapsing line-breaking whitespace between its
+/// attributes to one space and leaving quoted values alone; returns the index after it.
+fn copy_tag(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
+    out.push(b'<');
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'>' => {
+                out.push(b'>');
+                return i + 1;
+            }
+            quote @ (b'"' | b'\'') => {
+                let end = bytes[i + 1..]
+                    .iter()
+                    .position(|&c| c == quote)
+                    .map_or(bytes.len(), |p| i + 1 + p + 1);
+                out.extend_from_slice(&bytes[i..end]);
+                i = end;
+            }
+            c if is_space(c) => i = collapse_run(bytes, i, b" ", out),
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    i
+}
+
+/// The raw element a start tag (its bytes between `<` and `>`) opens, if any.
+fn raw_element(tag: &[u8]) -> Option<&'static [u8]> {
+    RAW_ELEMENTS.iter().copied().find(|name| {
+        tag.len() >= name.len()
+            && tag[..name.len()].eq_ignore_ascii_case(name)
+            && tag
+                .get(name.len())
+                .is_none_or(|&c| is_space(c) || c == b'>' || c == b'/')
+    })
+}
+
+/// Index of the `</name` that closes a raw element, searching from `from`.
+fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while let Some(p) = find(bytes, i, b"</") {
+        let rest = &bytes[p + 2..];
+        if rest.len() >= name.len()
+            && rest[..name.len()].eq_ignore_ascii_case(name)
+            && rest
+                .get(name.len())
+                .is_none_or(|&c| is_space(c) || c == b'>' || c == b'/')
+        {
+            return Some(p);
+        }
+        i = p + 2;
+    }
+    None
+}
+
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    fn c(s: &str) -> String {
+        String::from_utf8(compact(s)).unwrap()
+    }
+
+    #[test]
+    fn indentation_and_blank_lines_become_one_line_break() {
+        assert_eq!(
+            c("<ul>\n  <li>a</li>\n\n    <li>b</li>\n</ul>\n"),
+            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"
+        );
+    }
+
+    #[test]
+    fn spaces_without_a_line_break_are_kept() {
+        assert_eq!(c("<p>a  b <b>c</b> d</p>"), "<p>a  b <b>c</b> d</p>");
+    }
+
+    #[test]
+    fn tags_split_over_lines_keep_one_space_and_quoted_values_stay() {
+        assert_eq!(
+            c("<a\n   href=\"x\n  y\"\n   title='p\n q'>t</a>"),
+            "<a href=\"x\n  y\" title='p\n q'>t</a>"
+        );
+    }
+
+    #[test]
+    fn raw_elements_and_comments_are_verbatim() {
+        let pre = "<pre>\n  code\n    more\n</pre>\n  <p>x</p>";
+        assert_eq!(c(pre), "<pre>\n  code\n    more\n</pre>\n<p>x</p>");
+        let script = "<script>\n  if (a < b) {\n    x();\n  }\n</script >\n <i>y</i>";
+        assert_eq!(
+            c(script),
+            "<script>\n  if (a < b) {\n    x();\n  }\n</script >\n<i>y</i>"
+        );
+        assert_eq!(c("<!-- a\n\n  b -->\n  <p>"), "<!-- a\n\n  b -->\n<p>");
+        assert_eq!(
+            c("<PRE class=\"x\">\n  a\n</Pre>\n  b"),
+            "<PRE class=\"x\">\n  a\n</Pre>\nb"
+        );
+        // A tag that only starts like a raw element is not one.
+        assert_eq!(c("<prefix>\n  a</prefix>"), "<prefix>\na</prefix>");
+    }
+
+    #[test]
+    fn unterminated_markup_is_copied_to_the_end() {
+        assert_eq!(c("<p>a</p>\n  <pre>\n  x"), "<p>a</p>\n<pre>\n  x");
+        assert_eq!(c("<a href=\"x"), "<a href=\"x");
+        assert_eq!(c("a <!-- b"), "a <!-- b");
+    }
+
+    #[test]
+    fn text_is_unchanged_apart_from_whitespace() {
+        let s = "<p>Ünïcode — “quotes” &amp; &lt;tags&gt;</p>";
+        assert_eq!(c(s), s);
+    }
+}

@@ -15,21 +15,25 @@ pub fn compact(html: &str) -> Vec<u8> {
     let bytes = html.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'<' {
-            i = copy_markup(bytes, i, &mut out);
-        } else if is_space(b) {
-            i = collapse_run(bytes, i, b"\n", &mut out);
+    // Text is copied in stretches up to the next tag or line break; at a line break, the
+    // spaces before it are taken back and those after it skipped.
+    while let Some(p) = memchr::memchr3(b'<', b'\n', b'\r', &bytes[i..]) {
+        let at = i + p;
+        out.extend_from_slice(&bytes[i..at]);
+        if bytes[at] == b'<' {
+            i = copy_markup(bytes, at, &mut out);
         } else {
-            let end = bytes[i..]
+            while out.last().is_some_and(|&c| is_space(c)) {
+                out.pop();
+            }
+            out.push(b'\n');
+            i = bytes[at..]
                 .iter()
-                .position(|&c| c == b'<' || is_space(c))
-                .map_or(bytes.len(), |p| i + p);
-            out.extend_from_slice(&bytes[i..end]);
-            i = end;
+                .position(|&c| !is_space(c))
+                .map_or(bytes.len(), |q| at + q);
         }
     }
+    out.extend_from_slice(&bytes[i..]);
     out
 }
 
@@ -37,16 +41,16 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
-/// Copies the whitespace run at `start`, replaced by `with` when it holds a line break;
-/// returns the index after the run.
-fn collapse_run(bytes: &[u8], start: usize, with: &[u8], out: &mut Vec<u8>) -> usize {
+/// Copies the whitespace run at `start` (inside a tag), replaced by one space when it holds
+/// a line break; returns the index after the run.
+fn collapse_run(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
     let end = bytes[start..]
         .iter()
         .position(|&c| !is_space(c))
         .map_or(bytes.len(), |p| start + p);
     let run = &bytes[start..end];
     if run.iter().any(|&c| c == b'\n' || c == b'\r') {
-        out.extend_from_slice(with);
+        out.push(b' ');
     } else {
         out.extend_from_slice(run);
     }
@@ -92,7 +96,7 @@ fn copy_tag(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
                 out.extend_from_slice(&bytes[i..end]);
                 i = end;
             }
-            c if is_space(c) => i = collapse_run(bytes, i, b" ", out),
+            c if is_space(c) => i = collapse_run(bytes, i, out),
             c => {
                 out.push(c);
                 i += 1;
@@ -132,11 +136,7 @@ fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| from + p)
 }
 
 #[cfg(test)]

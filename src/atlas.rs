@@ -1,6 +1,8 @@
 //! The linked atlas: incidents, actors, briefs and region notes with every reference resolved
 //! and every value checked. The validate stage builds it; index and render only read it.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -8,8 +10,8 @@ use crate::validate::vocab::{Attribution, DatePrecision, GeoPrecision, IncidentT
 
 #[derive(Debug, Clone, Default)]
 pub struct Atlas {
-    /// Sorted by date, then id.
-    pub incidents: Vec<Incident>,
+    /// Sorted by date, then id. Shared, so `serve` reuses unchanged incidents between builds.
+    pub incidents: Vec<Arc<Incident>>,
     /// Sorted by slug.
     pub actors: Vec<Actor>,
     /// Sorted by date (newest first), then slug.

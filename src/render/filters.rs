@@ -62,7 +62,7 @@ pub fn choices(site: &Site) -> Value {
         .collect();
 
     let date_min = incidents.iter().map(|i| i.date).min();
-    let date_max = incidents.iter().map(super::views::date_last).max();
+    let date_max = incidents.iter().map(|i| super::views::date_last(i)).max();
     json!({
         "home": home.map(|h| format!("Provinces of {}", regions[h].name)),
         "types": types,

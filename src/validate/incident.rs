@@ -441,9 +441,13 @@ fn figure(
 }
 
 /// Warns about probable duplicates: same date, region and type.
-pub fn check_duplicates(raw: &RawContent, incidents: &[Incident], diags: &mut Vec<Diagnostic>) {
+pub fn check_duplicates(
+    raw: &RawContent,
+    incidents: &[std::sync::Arc<Incident>],
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut seen: BTreeMap<(chrono::NaiveDate, usize, IncidentType), &str> = BTreeMap::new();
-    let mut sorted: Vec<&Incident> = incidents.iter().collect();
+    let mut sorted: Vec<&Incident> = incidents.iter().map(|i| &**i).collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     // By id, built once: a scan per duplicate was quadratic in a large atlas.
     let by_slug: std::collections::HashMap<&str, &crate::content::Loaded<RawIncident>> =

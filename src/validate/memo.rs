@@ -14,7 +14,7 @@ use crate::diagnostic::Diagnostic;
 
 struct Entry {
     source: Arc<SourceText>,
-    incident: Option<Incident>,
+    incident: Option<Arc<Incident>>,
 }
 
 /// Incident checks kept between runs of `link_with`.
@@ -77,13 +77,14 @@ impl LinkMemo {
         ctx: &mut Context,
         actors: &BTreeSet<&str>,
         incidents: &BTreeMap<&str, usize>,
-    ) -> (Option<Incident>, Vec<Diagnostic>) {
+    ) -> (Option<Arc<Incident>>, Vec<Diagnostic>) {
         if let Some(entry) = self.entries.get(&loaded.slug) {
             if Arc::ptr_eq(&entry.source, &loaded.source) && !self.refers_to_changed(loaded) {
                 return (entry.incident.clone(), Vec::new());
             }
         }
         let (incident, diagnostics) = incident::check(loaded, ctx, actors, incidents);
+        let incident = incident.map(Arc::new);
         self.rechecked.push(loaded.slug.clone());
         if diagnostics.is_empty() {
             let entry = Entry {

@@ -9,6 +9,7 @@ mod records;
 pub mod vocab;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use toml::value::Datetime;
@@ -73,7 +74,10 @@ pub fn link_with(
     for loaded in &raw.incidents {
         let (incident, mut diags) = match memo.as_deref_mut() {
             Some(memo) => memo.check(loaded, ctx, &actor_slugs, &incident_ids),
-            None => incident::check(loaded, ctx, &actor_slugs, &incident_ids),
+            None => {
+                let (incident, diags) = incident::check(loaded, ctx, &actor_slugs, &incident_ids);
+                (incident.map(Arc::new), diags)
+            }
         };
         diagnostics.append(&mut diags);
         if let Some(i) = incident {

@@ -105,8 +105,11 @@ fn reason(output: &Output) -> String {
         .to_string()
 }
 
+/// An entry's bytes (files only), inode and modification time.
+type Stamp = (Option<Vec<u8>>, u64, i64, i64);
+
 /// Every entry (hidden ones too) with its bytes, inode and modification time.
-fn stamps(dir: &Path) -> BTreeMap<String, (Option<Vec<u8>>, u64, i64, i64)> {
+fn stamps(dir: &Path) -> BTreeMap<String, Stamp> {
     walkdir::WalkDir::new(dir)
         .min_depth(1)
         .into_iter()

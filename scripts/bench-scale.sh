@@ -11,7 +11,9 @@
 #
 # For each size: `sitrep synth` writes the site, scripts/hugo-site.py the equivalent Hugo
 # site; then, on each file system and for each run, interleaved: a cold sitrep build (output
-# folder deleted first), a no-change rebuild into that output, `cp -r` of sitrep's output
+# folder deleted first), a no-change rebuild into that output (nothing changed, so the
+# fingerprint check skips render and write: it measures hashing the inputs and stating the
+# output folder), `cp -r` of sitrep's output
 # (the floor: the cost of just writing those files), and a cold Hugo build. Each is timed
 # with GNU time (wall, user+sys CPU, peak RSS); the table gives medians and ratios.
 # Hugo comes from Debian (`apt-get install hugo`, as root); without it the Hugo columns are
@@ -103,8 +105,8 @@ count_output() {
   local size="$1" fs="$2" what="$3" dir="$4"
   local pages files bytes
   pages="$(find "$dir" -type f -name '*.html' | wc -l)"
-  files="$(find "$dir" -type f ! -name '.sitrep-output' | wc -l)"
-  bytes="$(find "$dir" -type f ! -name '.sitrep-output' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')"
+  files="$(find "$dir" -type f ! -name '.sitrep-output' ! -name '.sitrep-fingerprint' | wc -l)"
+  bytes="$(find "$dir" -type f ! -name '.sitrep-output' ! -name '.sitrep-fingerprint' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$fs" "$what" "$pages" "$files" "$bytes" >>"$counts"
 }
 

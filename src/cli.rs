@@ -42,7 +42,8 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build the site into the output folder (default public/), rewriting only what changed.
+    /// Build the site into the output folder (default public/), rewriting only what changed;
+    /// when no input and no output file changed since the last build, nothing is rebuilt.
     Build(BuildArgs),
     /// Check all content and templates without writing anything; report every problem.
     Check(CheckArgs),
@@ -66,6 +67,11 @@ pub struct BuildArgs {
     /// Print how long each stage took (also with SITREP_TIMINGS=1).
     #[arg(long, env = "SITREP_TIMINGS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
     pub timings: bool,
+    /// Render and write the whole site even if nothing changed since the last build (by
+    /// default the build is skipped when the content, config, theme, boundary layers, Leaflet,
+    /// the date and the sitrep binary are unchanged and the output folder is as it was left).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -211,16 +211,51 @@ pub struct BuildSummary {
     pub geo_warnings: Vec<String>,
     pub seconds: f64,
     pub timings: Timings,
+    /// Nothing had changed since the last build (`output::fingerprint`): nothing was rendered
+    /// or written, and the figures and warnings are the ones that build stored.
+    pub up_to_date: bool,
+    /// Why the site was built rather than skipped (`--timings` prints it).
+    pub reason: Option<String>,
 }
 
 /// The whole build: generate, then write. Content, template and render errors happen before
 /// anything is written and leave the output as it was; see `output` for how it is written.
-pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSummary> {
+/// Unless `force`, nothing is rendered or written when the inputs and the output folder are
+/// what the last build left (`output::fingerprint`).
+pub fn build(
+    config: &Config,
+    force: bool,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
+    let mut timings = Timings::default();
+    progress("fingerprinting inputs");
+    let (inputs, reason) = match output::fingerprint::check(config, force) {
+        output::fingerprint::Verdict::UpToDate(last) => {
+            timings.record("fingerprint", started);
+            return Ok(BuildSummary {
+                pages: last.pages,
+                incidents: last.incidents,
+                output: output::WriteReport {
+                    files: last.files,
+                    bytes: last.bytes,
+                    unchanged: last.files,
+                    ..Default::default()
+                },
+                warnings: last.warnings,
+                geo_warnings: last.geo_warnings,
+                seconds: started.elapsed().as_secs_f64(),
+                timings,
+                up_to_date: true,
+                reason: None,
+            });
+        }
+        output::fingerprint::Verdict::Build { inputs, reason } => (inputs, reason),
+    };
+    let clock = timings.record("fingerprint", started);
     progress("fetching boundary layers");
     let geo = load_geodata(config)?;
-    let mut timings = Timings::default();
-    timings.record("boundary layers", started);
+    timings.record("boundary layers", clock);
     let generated = generate(config, &geo, progress)?;
     if generated.has_errors() {
         return Err(diagnostic::ContentErrors(generated.diagnostics).into());
@@ -230,8 +265,10 @@ pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSu
         .extend(generated.timings.stages.iter().copied());
     progress("writing");
     let clock = Instant::now();
+    // No record may describe a folder this build has started to change.
+    output::fingerprint::invalidate(&config.output_dir)?;
     let report = output::write_atomic(&generated.files, &config.output_dir)?;
-    let clock = timings.record("write", clock);
+    let mut clock = timings.record("write", clock);
     let Generated {
         files,
         diagnostics,
@@ -239,16 +276,32 @@ pub fn build(config: &Config, progress: &dyn Fn(&str)) -> anyhow::Result<BuildSu
         incidents,
         ..
     } = generated;
+    let made = output::fingerprint::Replay {
+        pages,
+        incidents,
+        files: report.files,
+        bytes: report.bytes,
+        warnings: diagnostics,
+        geo_warnings: geo.warnings,
+    };
+    if let Some(inputs) = inputs {
+        output::fingerprint::store(config, inputs, &made).context(
+            "the site was written, but the fingerprint for the next build could not be stored",
+        )?;
+        clock = timings.record("store fingerprint", clock);
+    }
     // Freeing the rendered site is part of the build's cost too.
     drop(files);
     timings.record("free memory", clock);
     Ok(BuildSummary {
-        pages,
-        incidents,
+        pages: made.pages,
+        incidents: made.incidents,
         output: report,
-        warnings: diagnostics,
-        geo_warnings: geo.warnings,
+        warnings: made.warnings,
+        geo_warnings: made.geo_warnings,
         seconds: started.elapsed().as_secs_f64(),
         timings,
+        up_to_date: false,
+        reason: Some(reason),
     })
 }

@@ -15,7 +15,7 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         output_dir: args.output.clone(),
     };
     let config = Config::load(root, &overrides)?;
-    let summary = sitrep::build(&config, &|step| ui.progress(step))?;
+    let summary = sitrep::build(&config, args.force, &|step| ui.progress(step))?;
     ui.clear_progress();
     for warning in &summary.geo_warnings {
         ui.warn(warning);
@@ -25,8 +25,23 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     }
     if args.timings && !ui.quiet {
         eprint!("stage timings:\n{}", summary.timings.table());
+        if let Some(reason) = &summary.reason {
+            eprintln!("built because: {reason}");
+        }
     }
     let out = &summary.output;
+    if summary.up_to_date {
+        ui.success(&format!(
+            "up to date: {} pages ({} incidents; {} files, {}) unchanged since the last build, nothing rendered or written (--force rebuilds) in {:.2} s → {}",
+            summary.pages,
+            summary.incidents,
+            out.files,
+            human_bytes(out.bytes),
+            summary.seconds,
+            config.output_dir.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
     let written = if out.cold {
         format!("{} files written", out.files)
     } else {

@@ -11,6 +11,8 @@
 //!   this one no longer makes, links, strays — is removed. Nothing outside the folder is
 //!   written or deleted, and links inside it are removed, never followed. An I/O error midway
 //!   is reported with the path and leaves a folder that the next build repairs.
+//! - Skipping: `fingerprint` records the inputs and the folder a build left, so that a
+//!   rebuild with nothing changed renders and writes nothing.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Read as _;
@@ -21,6 +23,8 @@ use anyhow::{bail, Context as _};
 use rayon::prelude::*;
 
 use crate::render::OutputFile;
+
+pub mod fingerprint;
 
 /// Marks an output folder as made by sitrep, so the next build may update or replace it.
 pub const MARKER: &str = ".sitrep-output";

@@ -84,13 +84,15 @@ pub fn text(output: &Output) -> String {
     )
 }
 
-/// Every file under `dir`, as (relative path, bytes), sorted.
+/// Every file under `dir`, as (relative path, bytes), sorted; a build's fingerprint record
+/// (`.sitrep-fingerprint`, which holds file times and inodes, not site content) left out.
 pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
+        .filter(|e| !(e.depth() == 1 && e.file_name() == ".sitrep-fingerprint"))
         .map(|e| {
             let rel = e
                 .path()

@@ -692,4 +692,98 @@ mod tests {
         assert!(out.join(MARKER).is_file());
         Ok(())
     }
+
+    /// Every entry beside `out` (in its parent), for checking nothing is left behind.
+    fn siblings(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_cold_target_dropped_before_commit_leaves_nothing() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        let target = Target::open(&out)?;
+        target.put(file("index.html", b"home"))?;
+        target.put(file("a/b/index.html", b"deep"))?;
+        // The files went to the staging folder as they came, not into `public`.
+        assert!(!out.exists());
+        assert_eq!(siblings(dir.path()).len(), 1, "the staging folder");
+        drop(target);
+        assert!(siblings(dir.path()).is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_rebuild_keeps_only_what_differs_and_applies_it_on_commit() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        let v1 = vec![
+            file("index.html", b"home"),
+            file("a/index.html", b"aaaa"),
+            file("b/index.html", b"bbbb"),
+        ];
+        write_atomic(v1, &out)?;
+        let before = names(&out);
+        let target = Target::open(&out)?;
+        target.put(file("index.html", b"home"))?;
+        target.put(file("a/index.html", b"AAAA"))?;
+        target.put(file("b/index.html", b"bbbb"))?;
+        target.put(file("c/index.html", b"new"))?;
+        let How::InPlace(update) = &target.how else {
+            panic!("an existing folder is updated in place");
+        };
+        let kept: Vec<String> = lock(&update.changed)
+            .iter()
+            .map(|(_, f)| f.path.clone())
+            .collect();
+        assert_eq!(kept, vec!["a/index.html", "c/index.html"]);
+        // Nothing is visible before the commit, and dropping the target leaves it so.
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"aaaa");
+        drop(target);
+        assert_eq!(names(&out), before);
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"aaaa");
+        assert_eq!(siblings(dir.path()), vec!["public"]);
+        // Committed, only the two are written.
+        let target = Target::open(&out)?;
+        for f in [
+            file("index.html", b"home"),
+            file("a/index.html", b"AAAA"),
+            file("c/index.html", b"new"),
+        ] {
+            target.put(f)?;
+        }
+        let report = target.commit()?;
+        assert_eq!(
+            (report.written, report.unchanged, report.removed),
+            (2, 1, 2),
+            "{report:?}"
+        );
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"AAAA");
+        assert!(!out.join("b").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_cold_target_refuses_a_path_that_is_file_and_folder_in_either_order() {
+        for order in [["a", "a/b"], ["a/b", "a"]] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("public");
+            let target = Target::open(&out).unwrap();
+            target.put(file(order[0], b"1")).unwrap();
+            let err = target.put(file(order[1], b"2")).unwrap_err();
+            assert!(
+                err.to_string().contains("both a file and a folder"),
+                "{err:#}"
+            );
+            let err = target.put(file(order[0], b"3")).unwrap_err();
+            assert!(err.to_string().contains("same path"), "{err:#}");
+            drop(target);
+            assert!(siblings(dir.path()).is_empty());
+        }
+    }
 }

@@ -287,3 +287,30 @@ fn a_rebuild_failing_part_way_leaves_the_folder_untouched() {
     let (written, _, _) = counts(&result);
     assert!(written > 0, "{}", text(&result));
 }
+
+#[test]
+fn a_broken_link_found_after_rendering_leaves_the_folder_untouched() {
+    // Links are checked against the output paths, so this error is known only once every
+    // file has gone to the write stage: cold, the staging folder goes; in place, nothing is
+    // applied.
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out).status.success());
+    let before = stamps(&out);
+    let incident = site
+        .path()
+        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let broken = std::fs::read_to_string(&incident).expect("read").replace(
+        "militants clashed.",
+        "militants clashed [here](/incidents/nowhere/).",
+    );
+    std::fs::write(&incident, broken).expect("write");
+    for target in [&out, &site.path().join("cold")] {
+        let result = build(site.path(), target);
+        assert_eq!(result.status.code(), Some(1), "{}", text(&result));
+        assert!(text(&result).contains("broken-link"), "{}", text(&result));
+    }
+    assert_eq!(stamps(&out), before, "the folder changed");
+    assert!(!site.path().join("cold").exists());
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+}

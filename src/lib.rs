@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one module per stage:
 //! config → content (load) → geo (boundary layers) + regions → validate (check and link)
-//! → index → render (in memory) → output (write what changed). `check` runs the same pipeline
-//! without the write; `serve` runs it on every change.
+//! → index → render → output (each file handed to the write stage as it is rendered; what
+//! changed is made visible once all rendered). `check` runs the same pipeline without the
+//! write; `serve` runs it on every change, in memory.
 
 pub mod atlas;
 pub mod cli;
@@ -20,7 +21,6 @@ pub mod serve;
 pub mod synth;
 pub mod validate;
 
-use std::collections::BTreeSet;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -58,9 +58,9 @@ pub fn load_geodata(config: &Config) -> anyhow::Result<GeoData> {
     })
 }
 
-/// The result of running the pipeline in memory.
+/// The result of running the pipeline.
 pub struct Generated {
-    /// Sorted by path. Empty when rendering was impossible.
+    /// Sorted by path (`generate`; empty from `generate_into`, which hands them to a sink).
     pub files: Vec<OutputFile>,
     /// Every problem found, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
@@ -132,6 +132,22 @@ pub fn generate(
     geo: &GeoData,
     progress: &dyn Fn(&str),
 ) -> anyhow::Result<Generated> {
+    let (mut generated, files) =
+        generate_into(config, geo, progress, || Ok(render::Collect::default()))?;
+    generated.files = files.map(render::Collect::into_sorted).unwrap_or_default();
+    Ok(generated)
+}
+
+/// `generate`, handing each rendered file to the sink `open` makes as soon as the file is
+/// made, instead of keeping it (`Generated::files` stays empty). `open` is called, and the
+/// sink returned, only when the content has no errors before rendering; otherwise the site
+/// is rendered for its output paths alone (to check links against) and the files dropped.
+pub fn generate_into<S: render::Sink>(
+    config: &Config,
+    geo: &GeoData,
+    progress: &dyn Fn(&str),
+    open: impl FnOnce() -> anyhow::Result<S>,
+) -> anyhow::Result<(Generated, Option<S>)> {
     let mut timings = Timings::default();
     let mut clock = Instant::now();
     progress("loading content");
@@ -146,6 +162,11 @@ pub fn generate(
     };
     let (atlas, mut link_diagnostics) = validate::link(&raw, &mut ctx);
     diagnostics.append(&mut link_diagnostics);
+    // What the link check after rendering needs of the content is small: keep just that and
+    // free the rest (every file's text and parsed records) before rendering.
+    let markdown_links = validate::MarkdownLinks::of(&raw);
+    let record_pages = record_pages(&raw);
+    drop(raw);
     clock = timings.record("check and link", clock);
     progress("indexing");
     let index = index::build(&atlas, &regions);
@@ -158,10 +179,36 @@ pub fn generate(
         regions: &regions,
         index: &index,
     };
-    let files = render::render(&site)?;
+    let sink = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        Some(open()?)
+    };
+    let mut paths = match &sink {
+        Some(sink) => render::render_into(&site, sink)?,
+        None => render::render_into(&site, &render::Discard)?,
+    };
     clock = timings.record("render", clock);
+    let pages = paths.iter().filter(|p| p.ends_with(".html")).count();
     // Links into records that were left out for their own errors are not reported twice.
-    let mut paths: BTreeSet<String> = render::output_paths(&files);
+    paths.extend(record_pages);
+    diagnostics.extend(markdown_links.check(&|p| paths.contains(p)));
+    diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    timings.record("check links", clock);
+    let generated = Generated {
+        files: Vec::new(),
+        diagnostics,
+        pages,
+        incidents: atlas.incidents.len(),
+        timings,
+    };
+    Ok((generated, sink))
+}
+
+/// The page of every record file, parsed or not.
+fn record_pages(raw: &content::RawContent) -> Vec<String> {
+    let mut paths = Vec::new();
     paths.extend(
         raw.incidents
             .iter()
@@ -184,20 +231,9 @@ pub fn generate(
             content::FileKind::Brief => "briefs",
             _ => continue,
         };
-        paths.insert(format!("{section}/{slug}/index.html"));
+        paths.push(format!("{section}/{slug}/index.html"));
     }
-    diagnostics.extend(validate::check_markdown_links(&raw, &paths));
-    diagnostic::sort(&mut diagnostics);
-    diagnostics.dedup();
-    timings.record("check links", clock);
-    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    Ok(Generated {
-        files,
-        diagnostics,
-        pages,
-        incidents: atlas.incidents.len(),
-        timings,
-    })
+    paths
 }
 
 /// What `build` reports at the end.
@@ -218,10 +254,10 @@ pub struct BuildSummary {
     pub reason: Option<String>,
 }
 
-/// The whole build: generate, then write. Content, template and render errors happen before
-/// anything is written and leave the output as it was; see `output` for how it is written.
-/// Unless `force`, nothing is rendered or written when the inputs and the output folder are
-/// what the last build left (`output::fingerprint`).
+/// The whole build: generate, streaming each rendered file into the output (see `output`),
+/// then commit it. Content, template and render errors stop the build before the commit and
+/// leave the output as it was. Unless `force`, nothing is rendered or written when the inputs
+/// and the output folder are what the last build left (`output::fingerprint`).
 pub fn build(
     config: &Config,
     force: bool,
@@ -256,10 +292,13 @@ pub fn build(
     progress("fetching boundary layers");
     let geo = load_geodata(config)?;
     timings.record("boundary layers", clock);
-    let generated = generate(config, &geo, progress)?;
+    let (generated, target) = generate_into(config, &geo, progress, || {
+        output::Target::open(&config.output_dir)
+    })?;
     if generated.has_errors() {
         return Err(diagnostic::ContentErrors(generated.diagnostics).into());
     }
+    let target = target.context("the output was not opened")?;
     timings
         .stages
         .extend(generated.timings.stages.iter().copied());
@@ -267,32 +306,22 @@ pub fn build(
     let clock = Instant::now();
     // No record may describe a folder this build has started to change.
     output::fingerprint::invalidate(&config.output_dir)?;
-    let report = output::write_atomic(&generated.files, &config.output_dir)?;
-    let mut clock = timings.record("write", clock);
-    let Generated {
-        files,
-        diagnostics,
-        pages,
-        incidents,
-        ..
-    } = generated;
+    let report = target.commit()?;
+    let clock = timings.record("write", clock);
     let made = output::fingerprint::Replay {
-        pages,
-        incidents,
+        pages: generated.pages,
+        incidents: generated.incidents,
         files: report.files,
         bytes: report.bytes,
-        warnings: diagnostics,
+        warnings: generated.diagnostics,
         geo_warnings: geo.warnings,
     };
     if let Some(inputs) = inputs {
         output::fingerprint::store(config, inputs, &made).context(
             "the site was written, but the fingerprint for the next build could not be stored",
         )?;
-        clock = timings.record("store fingerprint", clock);
+        timings.record("store fingerprint", clock);
     }
-    // Freeing the rendered site is part of the build's cost too.
-    drop(files);
-    timings.record("free memory", clock);
     Ok(BuildSummary {
         pages: made.pages,
         incidents: made.incidents,

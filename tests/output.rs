@@ -197,3 +197,133 @@ fn a_folder_sitrep_did_not_make_is_still_refused() {
         "keep"
     );
 }
+
+/// `sitrep build` with Leaflet's files missing: everything renders (pages, downloads, map
+/// data, feeds) and is handed to the write stage before the static files fail at the end.
+fn build_failing_at_the_end(root: &Path, out: &Path) -> std::process::Output {
+    let empty = root.join("no-leaflet");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--output", out.to_str().expect("utf8 path")])
+        .args(["--base-url", "https://example.org/atlas/"])
+        .env("SITREP_TODAY", "2025-06-30")
+        .env("SITREP_LEAFLET_DIR", &empty)
+        .env_remove("SITREP_GEODATA_MIRROR")
+        .output()
+        .expect("run sitrep");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("leaflet"), "{}", text(&output));
+    output
+}
+
+/// Names in `dir` that sitrep's temporary folders and files would have.
+fn leftovers(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".sitrep-staging") || n.starts_with(".sitrep-tmp"))
+        .collect()
+}
+
+#[test]
+fn a_cold_build_failing_part_way_leaves_no_folder_and_no_staging() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    build_failing_at_the_end(site.path(), &out);
+    assert!(!out.exists());
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_cold_build_with_a_template_failing_on_one_page_leaves_nothing() {
+    let site = fixture_site("minimal");
+    let theme = site.path().join("theme");
+    common::copy_dir(&common::repo_root().join("themes/default"), &theme);
+    let template = theme.join("templates/incident.html");
+    let text_before = std::fs::read_to_string(&template).expect("read");
+    let broken = text_before.replacen(
+        "{% block main %}",
+        "{% block main %}{% if incident.title == \"Clash in Gamma\" %}{{ no_such_variable.at_all }}{% endif %}",
+        1,
+    );
+    assert_ne!(broken, text_before);
+    std::fs::write(&template, broken).expect("write");
+    let config_path = site.path().join("sitrep.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let config: String = config
+        .lines()
+        .map(|l| {
+            if l.starts_with("theme = ") {
+                "theme = \"./theme\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&config_path, config).expect("write config");
+    let out = site.path().join("public");
+    let result = build(site.path(), &out);
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(
+        text(&result).contains("incidents/2024-07-04-gamma-clash/index.html"),
+        "{}",
+        text(&result)
+    );
+    assert!(!out.exists());
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_rebuild_failing_part_way_leaves_the_folder_untouched() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out).status.success());
+    let before = stamps(&out);
+    let incident = site
+        .path()
+        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let changed = std::fs::read_to_string(&incident)
+        .expect("read")
+        .replace("killed = 3", "killed = 4");
+    std::fs::write(&incident, changed).expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    build_failing_at_the_end(site.path(), &out);
+    assert_eq!(stamps(&out), before, "the folder changed");
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+    // The next good build writes the change.
+    let result = build(site.path(), &out);
+    assert!(result.status.success(), "{}", text(&result));
+    let (written, _, _) = counts(&result);
+    assert!(written > 0, "{}", text(&result));
+}
+
+#[test]
+fn a_broken_link_found_after_rendering_leaves_the_folder_untouched() {
+    // Links are checked against the output paths, so this error is known only once every
+    // file has gone to the write stage: cold, the staging folder goes; in place, nothing is
+    // applied.
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out).status.success());
+    let before = stamps(&out);
+    let incident = site
+        .path()
+        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let broken = std::fs::read_to_string(&incident).expect("read").replace(
+        "militants clashed.",
+        "militants clashed [here](/incidents/nowhere/).",
+    );
+    std::fs::write(&incident, broken).expect("write");
+    for target in [&out, &site.path().join("cold")] {
+        let result = build(site.path(), target);
+        assert_eq!(result.status.code(), Some(1), "{}", text(&result));
+        assert!(text(&result).contains("broken-link"), "{}", text(&result));
+    }
+    assert_eq!(stamps(&out), before, "the folder changed");
+    assert!(!site.path().join("cold").exists());
+    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+}

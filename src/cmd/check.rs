@@ -60,6 +60,9 @@ fn collect(root: &Path, ui: &Ui) -> anyhow::Result<Vec<diagnostic::Diagnostic>> 
     let config = Config::load(root, &Overrides::default())?;
     ui.progress("fetching boundary layers");
     let geo = sitrep::load_geodata(&config)?;
-    let generated = sitrep::generate(&config, &geo, &|step| ui.progress(step))?;
+    // Only the output paths matter here: the rendered files are not kept.
+    let (generated, _) = sitrep::generate_into(&config, &geo, &|step| ui.progress(step), || {
+        Ok(sitrep::render::Discard)
+    })?;
     Ok(generated.diagnostics)
 }

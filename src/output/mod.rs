@@ -1,28 +1,35 @@
-//! Write stage: puts the rendered files into the output folder. It runs only after the whole
-//! site has been rendered in memory, so a content, template or render failure never reaches
-//! it and leaves the previous site as it was. Only folders sitrep made (marked) are touched.
+//! Write stage: puts the rendered files into the output folder. A build opens a `Target`
+//! before rendering and hands it each file as soon as it is made (`render::Sink`), so the
+//! rendered site is never held in memory; nothing becomes visible in the output folder until
+//! the whole site has rendered without error and the target is committed, so a content,
+//! template or render failure leaves the previous site as it was. Only folders sitrep made
+//! (marked) are touched.
 //!
-//! - Cold build (the folder does not exist): every file is written into a temporary sibling
-//!   folder, which is then renamed into place, so the folder appears complete or not at all.
-//! - Rebuild (the folder exists and carries the marker, or is empty): the folder is updated in
-//!   place. A file whose bytes are unchanged (same size, then same content) is not rewritten;
-//!   a changed or new file is written to a temporary file beside it and renamed over it (no
-//!   reader ever sees half a file); anything else in the folder — files of earlier builds that
-//!   this one no longer makes, links, strays — is removed. Nothing outside the folder is
-//!   written or deleted, and links inside it are removed, never followed. An I/O error midway
-//!   is reported with the path and leaves a folder that the next build repairs.
+//! - Cold build (the folder does not exist): every file is written, as it comes, into a
+//!   temporary sibling folder, which on commit is renamed into place, so the folder appears
+//!   complete or not at all; a failed build removes it.
+//! - Rebuild (the folder exists and carries the marker, or is empty): each file is compared
+//!   with the one in the folder as it comes, and only files whose bytes differ (size, then
+//!   content) are kept, in memory. On commit the folder is updated in place: each kept file is
+//!   written to a temporary file beside its target and renamed over it (no reader ever sees
+//!   half a file), unchanged files are not rewritten, and anything else in the folder — files
+//!   of earlier builds that this one no longer makes, links, strays — is removed. Nothing
+//!   outside the folder is written or deleted, and links inside it are removed, never
+//!   followed. An I/O error midway is reported with the path and leaves a folder that the next
+//!   build repairs.
 //! - Skipping: `fingerprint` records the inputs and the folder a build left, so that a
 //!   rebuild with nothing changed renders and writes nothing.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{bail, Context as _};
 use rayon::prelude::*;
 
-use crate::render::OutputFile;
+use crate::render::{OutputFile, Sink};
 
 pub mod fingerprint;
 
@@ -65,30 +72,223 @@ pub fn safe_relative_path(path: &str) -> anyhow::Result<PathBuf> {
             _ => bail!("refusing to write `{path}`: it would leave the output folder"),
         }
     }
-    if path == MARKER {
-        bail!("refusing to write `{path}`: the name is reserved for the output marker");
+    if path == MARKER || path == fingerprint::FINGERPRINT {
+        bail!("refusing to write `{path}`: the name is reserved for sitrep's own records");
     }
     Ok(p.to_path_buf())
 }
 
-/// Makes `out_dir` hold exactly `files` (and the marker). Fails without touching `out_dir` if
-/// it exists but was not made by sitrep, or if a path is unusable; see the module doc for how.
-pub fn write_atomic(files: &[OutputFile], out_dir: &Path) -> anyhow::Result<WriteReport> {
-    let relative: Vec<PathBuf> = files
-        .iter()
-        .map(|f| safe_relative_path(&f.path))
-        .collect::<anyhow::Result<_>>()?;
-    let dirs = needed_dirs(&relative)?;
-    let exists = check_replaceable(out_dir)?;
-    if exists {
-        update_in_place(files, &relative, &dirs, out_dir)
-    } else {
-        write_cold(files, &relative, &dirs, out_dir)
+/// Makes `out_dir` hold exactly `files` (and the marker), given all at once. Fails without
+/// touching `out_dir` if it exists but was not made by sitrep, or if a path is unusable; see
+/// the module doc for how.
+pub fn write_atomic(files: Vec<OutputFile>, out_dir: &Path) -> anyhow::Result<WriteReport> {
+    let target = Target::open(out_dir)?;
+    for file in files {
+        target.put(file)?;
+    }
+    target.commit()
+}
+
+/// The output folder of a build in progress: given every file as it is rendered, then
+/// committed once the whole site is made. Dropped without `commit` (an error anywhere before
+/// it), it leaves the output folder as it was and removes its staging folder.
+pub struct Target {
+    out_dir: PathBuf,
+    how: How,
+    /// Files given and their total size.
+    files: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+enum How {
+    /// A new folder, staged in a temporary sibling.
+    Cold(Staging),
+    /// An existing folder, updated in place on commit.
+    InPlace(InPlace),
+}
+
+struct Staging {
+    /// Deleted when dropped: the output folder never appears half made.
+    dir: tempfile::TempDir,
+    /// Paths written so far: files, and the folders made for them.
+    made: Mutex<Made>,
+}
+
+#[derive(Default)]
+struct Made {
+    files: HashSet<PathBuf>,
+    dirs: HashSet<PathBuf>,
+}
+
+struct InPlace {
+    /// What the folder held when the build started.
+    existing: HashMap<PathBuf, Existing>,
+    /// Every path given, in any order.
+    relative: Mutex<Vec<PathBuf>>,
+    /// The files whose bytes differ from those in the folder (or that are new).
+    changed: Mutex<Vec<(PathBuf, OutputFile)>>,
+}
+
+impl Target {
+    /// Opens `out_dir` for a build: a staging folder beside it if it does not exist; if it
+    /// exists, a listing of what it holds. Fails if it exists but was not made by sitrep.
+    pub fn open(out_dir: &Path) -> anyhow::Result<Target> {
+        let how = if check_replaceable(out_dir)? {
+            How::InPlace(InPlace {
+                existing: existing_entries(out_dir)?,
+                relative: Mutex::default(),
+                changed: Mutex::default(),
+            })
+        } else {
+            let parent = out_dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+            let dir = tempfile::Builder::new()
+                .prefix(".sitrep-staging-")
+                .tempdir_in(parent)
+                .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
+            How::Cold(Staging {
+                dir,
+                made: Mutex::default(),
+            })
+        };
+        Ok(Target {
+            out_dir: out_dir.to_path_buf(),
+            how,
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+        })
+    }
+
+    /// Makes the output folder hold exactly the files given (and the marker): renames the
+    /// staging folder into place, or updates the existing folder.
+    pub fn commit(self) -> anyhow::Result<WriteReport> {
+        let files = self.files.into_inner();
+        let bytes = self.bytes.into_inner();
+        match self.how {
+            How::Cold(staging) => {
+                std::fs::write(staging.dir.path().join(MARKER), MARKER_TEXT)
+                    .context("writing the output marker")?;
+                std::fs::rename(staging.dir.path(), &self.out_dir).with_context(|| {
+                    format!("moving the new site into {}", self.out_dir.display())
+                })?;
+                // Renamed: nothing left for the guard to delete.
+                let _ = staging.dir.keep();
+                Ok(WriteReport {
+                    files,
+                    bytes,
+                    written: files,
+                    bytes_written: bytes,
+                    unchanged: 0,
+                    removed: 0,
+                    cold: true,
+                })
+            }
+            How::InPlace(update) => {
+                let mut relative = update
+                    .relative
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                relative.sort();
+                let dirs = needed_dirs(&relative)?;
+                let changed = update
+                    .changed
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let (written, bytes_written, removed) =
+                    update_in_place(update.existing, &relative, &dirs, changed, &self.out_dir)?;
+                Ok(WriteReport {
+                    files,
+                    bytes,
+                    written,
+                    bytes_written,
+                    unchanged: files - written,
+                    removed,
+                    cold: false,
+                })
+            }
+        }
+    }
+}
+
+impl Sink for Target {
+    /// Cold: writes the file into the staging folder. In place: compares it with the file in
+    /// the output folder and keeps it only if its bytes differ.
+    fn put(&self, file: OutputFile) -> anyhow::Result<()> {
+        let rel = safe_relative_path(&file.path)?;
+        let size = file.bytes.len() as u64;
+        match &self.how {
+            How::Cold(staging) => {
+                staging.make_room(&rel)?;
+                let target = staging.dir.path().join(&rel);
+                std::fs::write(&target, &file.bytes)
+                    .with_context(|| format!("writing {}", target.display()))?;
+            }
+            How::InPlace(update) => {
+                let target = self.out_dir.join(&rel);
+                let unchanged = update.existing.get(&rel) == Some(&Existing::File)
+                    && same_bytes(&target, &file.bytes)
+                        .with_context(|| format!("reading {}", target.display()))?;
+                lock(&update.relative).push(rel.clone());
+                if !unchanged {
+                    lock(&update.changed).push((rel, file));
+                }
+            }
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Staging {
+    /// Claims `rel` for a file and makes the folders it needs in the staging folder; fails if
+    /// the path was given before or is also a folder another file needs.
+    fn make_room(&self, rel: &Path) -> anyhow::Result<()> {
+        let mut made = lock(&self.made);
+        if made.files.contains(rel) {
+            bail!("refusing to write: two outputs have the same path");
+        }
+        if made.dirs.contains(rel) {
+            bail!(
+                "refusing to write: `{}` would be both a file and a folder",
+                rel.display()
+            );
+        }
+        let mut parents: Vec<&Path> = rel
+            .ancestors()
+            .skip(1)
+            .filter(|d| !d.as_os_str().is_empty())
+            .collect();
+        parents.reverse();
+        for dir in parents {
+            if made.files.contains(dir) {
+                bail!(
+                    "refusing to write: `{}` would be both a file and a folder",
+                    dir.display()
+                );
+            }
+            if !made.dirs.contains(dir) {
+                let path = self.dir.path().join(dir);
+                std::fs::create_dir(&path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                made.dirs.insert(dir.to_path_buf());
+            }
+        }
+        made.files.insert(rel.to_path_buf());
+        Ok(())
     }
 }
 
 /// Every folder the files need (parents before children); fails if a file's path is also a
-/// folder another file needs.
+/// folder another file needs, or two files have the same path. `relative` is sorted.
 fn needed_dirs(relative: &[PathBuf]) -> anyhow::Result<BTreeSet<PathBuf>> {
     let mut dirs = BTreeSet::new();
     for rel in relative {
@@ -100,14 +300,13 @@ fn needed_dirs(relative: &[PathBuf]) -> anyhow::Result<BTreeSet<PathBuf>> {
             dir = d.parent();
         }
     }
-    let files: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
-    if let Some(clash) = dirs.iter().find(|d| files.contains(d.as_path())) {
+    if let Some(clash) = dirs.iter().find(|d| relative.binary_search(d).is_ok()) {
         bail!(
             "refusing to write: `{}` would be both a file and a folder",
             clash.display()
         );
     }
-    if files.len() != relative.len() {
+    if relative.windows(2).any(|w| w[0] == w[1]) {
         bail!("refusing to write: two outputs have the same path");
     }
     Ok(dirs)
@@ -138,64 +337,6 @@ fn check_replaceable(out_dir: &Path) -> anyhow::Result<bool> {
         );
     }
     Ok(true)
-}
-
-/// Creates the folders, then writes the files in parallel.
-fn write_all(
-    files: &[OutputFile],
-    relative: &[PathBuf],
-    dirs: &BTreeSet<PathBuf>,
-    root: &Path,
-) -> anyhow::Result<()> {
-    for dir in dirs {
-        let dir = root.join(dir);
-        std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    files
-        .par_iter()
-        .zip(relative.par_iter())
-        .try_for_each(|(file, rel)| {
-            let target = root.join(rel);
-            std::fs::write(&target, &file.bytes)
-                .with_context(|| format!("writing {}", target.display()))
-        })
-}
-
-/// A new folder: staged in a temporary sibling, then renamed into place.
-fn write_cold(
-    files: &[OutputFile],
-    relative: &[PathBuf],
-    dirs: &BTreeSet<PathBuf>,
-    out_dir: &Path,
-) -> anyhow::Result<WriteReport> {
-    let parent = out_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    // Dropped (and so deleted) on any error below: the output folder never appears half made.
-    let staging = tempfile::Builder::new()
-        .prefix(".sitrep-staging-")
-        .tempdir_in(parent)
-        .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
-    write_all(files, relative, dirs, staging.path())?;
-    std::fs::write(staging.path().join(MARKER), MARKER_TEXT)
-        .context("writing the output marker")?;
-    let staged = staging.path().to_path_buf();
-    std::fs::rename(&staged, out_dir)
-        .with_context(|| format!("moving the new site into {}", out_dir.display()))?;
-    // Renamed: nothing left for the guard to delete.
-    let _ = staging.keep();
-    let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
-    Ok(WriteReport {
-        files: files.len(),
-        bytes,
-        written: files.len(),
-        bytes_written: bytes,
-        unchanged: 0,
-        removed: 0,
-        cold: true,
-    })
 }
 
 /// What is at a path of the existing folder.
@@ -284,14 +425,16 @@ fn midway(out_dir: &Path) -> String {
     )
 }
 
-/// An existing marked (or empty) folder: write what differs, remove what is no longer made.
+/// An existing marked (or empty) folder: writes the `changed` files, removes what is no
+/// longer made. `relative` are the paths of every file of the site. Returns the files and
+/// bytes written and the entries removed.
 fn update_in_place(
-    files: &[OutputFile],
+    mut existing: HashMap<PathBuf, Existing>,
     relative: &[PathBuf],
     dirs: &BTreeSet<PathBuf>,
+    changed: Vec<(PathBuf, OutputFile)>,
     out_dir: &Path,
-) -> anyhow::Result<WriteReport> {
-    let mut existing = existing_entries(out_dir)?;
+) -> anyhow::Result<(usize, u64, usize)> {
     let wanted: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
     let mut removed = 0;
     // 1. Whatever stands where a folder or file of the new site must go but has the wrong
@@ -333,26 +476,20 @@ fn update_in_place(
                 .with_context(|| midway(out_dir))?;
         }
     }
-    // 3. Files whose bytes differ, compared and written in parallel.
-    let written = AtomicUsize::new(0);
+    // 3. The files whose bytes differ, written in parallel.
     let bytes_written = AtomicU64::new(0);
-    files.par_iter().zip(relative.par_iter()).try_for_each(
-        |(file, rel)| -> anyhow::Result<()> {
+    changed
+        .par_iter()
+        .try_for_each(|(rel, file)| -> anyhow::Result<()> {
             let target = out_dir.join(rel);
-            let unchanged = existing.get(rel) == Some(&Existing::File)
-                && same_bytes(&target, &file.bytes)
-                    .with_context(|| format!("reading {}", target.display()))
-                    .with_context(|| midway(out_dir))?;
-            if !unchanged {
-                replace_file(&target, &file.bytes)
-                    .with_context(|| format!("writing {}", target.display()))
-                    .with_context(|| midway(out_dir))?;
-                written.fetch_add(1, Ordering::Relaxed);
-                bytes_written.fetch_add(file.bytes.len() as u64, Ordering::Relaxed);
-            }
+            replace_file(&target, &file.bytes)
+                .with_context(|| format!("writing {}", target.display()))
+                .with_context(|| midway(out_dir))?;
+            bytes_written.fetch_add(file.bytes.len() as u64, Ordering::Relaxed);
             Ok(())
-        },
-    )?;
+        })?;
+    let written = changed.len();
+    drop(changed);
     // 4. The marker (an empty folder has none yet).
     let marker = out_dir.join(MARKER);
     if existing.get(Path::new(MARKER)) != Some(&Existing::File) {
@@ -365,7 +502,12 @@ fn update_in_place(
         .iter()
         .filter(|(rel, kind)| match kind {
             Existing::Dir => !dirs.contains(*rel),
-            _ => !wanted.contains(rel.as_path()) && rel.as_path() != Path::new(MARKER),
+            // The fingerprint record is the `fingerprint` module's to remove and store.
+            _ => {
+                !wanted.contains(rel.as_path())
+                    && rel.as_path() != Path::new(MARKER)
+                    && rel.as_path() != Path::new(fingerprint::FINGERPRINT)
+            }
         })
         .collect();
     stale.sort_by(|a, b| b.0.cmp(a.0));
@@ -381,16 +523,7 @@ fn update_in_place(
             .with_context(|| midway(out_dir))?;
         removed += 1;
     }
-    let written = written.into_inner();
-    Ok(WriteReport {
-        files: files.len(),
-        bytes: files.iter().map(|f| f.bytes.len() as u64).sum(),
-        written,
-        bytes_written: bytes_written.into_inner(),
-        unchanged: files.len() - written,
-        removed,
-        cold: false,
-    })
+    Ok((written, bytes_written.into_inner(), removed))
 }
 
 #[cfg(test)]
@@ -438,7 +571,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         let files = vec![file("a", b"1"), file("a/b", b"2")];
-        assert!(write_atomic(&files, &out).is_err());
+        assert!(write_atomic(files.clone(), &out).is_err());
         assert!(!out.exists());
     }
 
@@ -446,12 +579,12 @@ mod tests {
     fn replaces_only_marked_folders() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("public");
-        let report = write_atomic(&[file("index.html", b"one")], &out)?;
+        let report = write_atomic(vec![file("index.html", b"one")], &out)?;
         assert!(report.cold);
         assert_eq!((report.files, report.written), (1, 1));
         assert_eq!(std::fs::read(out.join("index.html"))?, b"one");
         let files = vec![file("a/index.html", b"two")];
-        let report = write_atomic(&files, &out)?;
+        let report = write_atomic(files.clone(), &out)?;
         assert!(!report.cold);
         assert_eq!((report.written, report.removed), (1, 1));
         assert!(!out.join("index.html").exists());
@@ -459,7 +592,7 @@ mod tests {
         let foreign = dir.path().join("mine");
         std::fs::create_dir(&foreign)?;
         std::fs::write(foreign.join("precious.txt"), "keep")?;
-        assert!(write_atomic(&files, &foreign).is_err());
+        assert!(write_atomic(files.clone(), &foreign).is_err());
         assert_eq!(
             std::fs::read_to_string(foreign.join("precious.txt"))?,
             "keep"
@@ -483,8 +616,8 @@ mod tests {
             file("b/index.html", b"bbbb"),
             file("old/deep/x.txt", b"x"),
         ];
-        write_atomic(&v1, &out)?;
-        let same = write_atomic(&v1, &out)?;
+        write_atomic(v1.clone(), &out)?;
+        let same = write_atomic(v1.clone(), &out)?;
         assert_eq!(
             (same.written, same.unchanged, same.removed),
             (0, 4, 0),
@@ -498,7 +631,7 @@ mod tests {
             file("b/index.html", b"bbbb"),
             file("c/index.html", b"new"),
         ];
-        let report = write_atomic(&v2, &out)?;
+        let report = write_atomic(v2.clone(), &out)?;
         assert_eq!((report.written, report.unchanged), (2, 2), "{report:?}");
         // stray.txt, old/deep/x.txt, old/deep, old
         assert_eq!(report.removed, 4, "{report:?}");
@@ -523,9 +656,9 @@ mod tests {
     fn kind_conflicts_are_resolved_inside_the_folder() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("public");
-        write_atomic(&[file("a", b"file"), file("b/c", b"deep")], &out)?;
+        write_atomic(vec![file("a", b"file"), file("b/c", b"deep")], &out)?;
         // Now `a` must be a folder and `b` a file.
-        let report = write_atomic(&[file("a/x", b"1"), file("b", b"2")], &out)?;
+        let report = write_atomic(vec![file("a/x", b"1"), file("b", b"2")], &out)?;
         assert_eq!(report.written, 2);
         assert_eq!(std::fs::read(out.join("a/x"))?, b"1");
         assert_eq!(std::fs::read(out.join("b"))?, b"2");
@@ -541,12 +674,12 @@ mod tests {
         let outside = dir.path().join("outside");
         std::fs::create_dir(&outside)?;
         std::fs::write(outside.join("index.html"), "outside")?;
-        write_atomic(&[file("a/index.html", b"site")], &out)?;
+        write_atomic(vec![file("a/index.html", b"site")], &out)?;
         // Someone replaces the folder `a` by a link to a folder outside.
         std::fs::remove_dir_all(out.join("a"))?;
         std::os::unix::fs::symlink(&outside, out.join("a"))?;
         std::os::unix::fs::symlink(&outside, out.join("stray-link"))?;
-        write_atomic(&[file("a/index.html", b"site")], &out)?;
+        write_atomic(vec![file("a/index.html", b"site")], &out)?;
         assert_eq!(
             std::fs::read_to_string(outside.join("index.html"))?,
             "outside"
@@ -563,9 +696,103 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let out = dir.path().join("public");
         std::fs::create_dir(&out)?;
-        let report = write_atomic(&[file("index.html", b"x")], &out)?;
+        let report = write_atomic(vec![file("index.html", b"x")], &out)?;
         assert_eq!(report.written, 1);
         assert!(out.join(MARKER).is_file());
         Ok(())
+    }
+
+    /// Every entry beside `out` (in its parent), for checking nothing is left behind.
+    fn siblings(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_cold_target_dropped_before_commit_leaves_nothing() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        let target = Target::open(&out)?;
+        target.put(file("index.html", b"home"))?;
+        target.put(file("a/b/index.html", b"deep"))?;
+        // The files went to the staging folder as they came, not into `public`.
+        assert!(!out.exists());
+        assert_eq!(siblings(dir.path()).len(), 1, "the staging folder");
+        drop(target);
+        assert!(siblings(dir.path()).is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn a_rebuild_keeps_only_what_differs_and_applies_it_on_commit() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        let v1 = vec![
+            file("index.html", b"home"),
+            file("a/index.html", b"aaaa"),
+            file("b/index.html", b"bbbb"),
+        ];
+        write_atomic(v1, &out)?;
+        let before = names(&out);
+        let target = Target::open(&out)?;
+        target.put(file("index.html", b"home"))?;
+        target.put(file("a/index.html", b"AAAA"))?;
+        target.put(file("b/index.html", b"bbbb"))?;
+        target.put(file("c/index.html", b"new"))?;
+        let How::InPlace(update) = &target.how else {
+            panic!("an existing folder is updated in place");
+        };
+        let kept: Vec<String> = lock(&update.changed)
+            .iter()
+            .map(|(_, f)| f.path.clone())
+            .collect();
+        assert_eq!(kept, vec!["a/index.html", "c/index.html"]);
+        // Nothing is visible before the commit, and dropping the target leaves it so.
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"aaaa");
+        drop(target);
+        assert_eq!(names(&out), before);
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"aaaa");
+        assert_eq!(siblings(dir.path()), vec!["public"]);
+        // Committed, only the two are written.
+        let target = Target::open(&out)?;
+        for f in [
+            file("index.html", b"home"),
+            file("a/index.html", b"AAAA"),
+            file("c/index.html", b"new"),
+        ] {
+            target.put(f)?;
+        }
+        let report = target.commit()?;
+        assert_eq!(
+            (report.written, report.unchanged, report.removed),
+            (2, 1, 2),
+            "{report:?}"
+        );
+        assert_eq!(std::fs::read(out.join("a/index.html"))?, b"AAAA");
+        assert!(!out.join("b").exists());
+        Ok(())
+    }
+
+    #[test]
+    fn a_cold_target_refuses_a_path_that_is_file_and_folder_in_either_order() {
+        for order in [["a", "a/b"], ["a/b", "a"]] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("public");
+            let target = Target::open(&out).unwrap();
+            target.put(file(order[0], b"1")).unwrap();
+            let err = target.put(file(order[1], b"2")).unwrap_err();
+            assert!(
+                err.to_string().contains("both a file and a folder"),
+                "{err:#}"
+            );
+            let err = target.put(file(order[0], b"3")).unwrap_err();
+            assert!(err.to_string().contains("same path"), "{err:#}");
+            drop(target);
+            assert!(siblings(dir.path()).is_empty());
+        }
     }
 }

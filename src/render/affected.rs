@@ -10,7 +10,9 @@ use chrono::Datelike;
 use super::lists::{self, ListKey};
 use rayon::prelude::*;
 
-use super::{data, feeds, mapdata, pages, paging, render_page, Locators, OutputFile, Page, Site};
+use super::{
+    data, feeds, mapdata, pages, paging, render_page, Locators, OutputFile, Page, Sink, Site,
+};
 
 /// A page of the site, by what it shows. Indices refer to the site the plan was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +271,27 @@ pub fn render_keys(
     locators: &Locators,
     keys: &[PageKey],
 ) -> anyhow::Result<Vec<OutputFile>> {
+    let lists = list_items(site, keys);
+    keys.par_iter()
+        .map(|&key| render_key(site, tera, locators, &lists, key))
+        .collect()
+}
+
+/// `render_keys`, handing each page to `sink` as soon as it is rendered.
+pub fn render_keys_into(
+    site: &Site,
+    tera: &tera::Tera,
+    locators: &Locators,
+    keys: &[PageKey],
+    sink: &dyn Sink,
+) -> anyhow::Result<()> {
+    let lists = list_items(site, keys);
+    keys.par_iter()
+        .try_for_each(|&key| sink.put(render_key(site, tera, locators, &lists, key)?))
+}
+
+/// The items of every paged list among `keys`.
+fn list_items(site: &Site, keys: &[PageKey]) -> BTreeMap<ListKey, Vec<usize>> {
     let mut lists: BTreeMap<ListKey, Vec<usize>> = BTreeMap::new();
     for key in keys {
         if let PageKey::List(list, _) = key {
@@ -277,27 +300,34 @@ pub fn render_keys(
                 .or_insert_with(|| lists::items(site, *list));
         }
     }
-    keys.par_iter()
-        .map(|&key| {
-            let page: Page = match key {
-                PageKey::Home => pages::home(site),
-                PageKey::Map => pages::map(site),
-                PageKey::Timeline => pages::timeline(site),
-                PageKey::RegionsIndex => pages::regions_index(site),
-                PageKey::ActorsIndex => pages::actors_index(site),
-                PageKey::BriefsIndex => pages::briefs_index(site),
-                PageKey::About => pages::about(site),
-                PageKey::NotFound => pages::not_found(site),
-                PageKey::Incident(i) => pages::incident(site, i),
-                PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
-                PageKey::List(list, n) => {
-                    let items = lists.get(&list).map(Vec::as_slice).unwrap_or_default();
-                    pages::list_page(site, list, items, n, locators)
-                }
-            };
-            render_page(tera, &page)
-        })
-        .collect()
+    lists
+}
+
+/// Makes one page's variables and renders it.
+fn render_key(
+    site: &Site,
+    tera: &tera::Tera,
+    locators: &Locators,
+    lists: &BTreeMap<ListKey, Vec<usize>>,
+    key: PageKey,
+) -> anyhow::Result<OutputFile> {
+    let page: Page = match key {
+        PageKey::Home => pages::home(site),
+        PageKey::Map => pages::map(site),
+        PageKey::Timeline => pages::timeline(site),
+        PageKey::RegionsIndex => pages::regions_index(site),
+        PageKey::ActorsIndex => pages::actors_index(site),
+        PageKey::BriefsIndex => pages::briefs_index(site),
+        PageKey::About => pages::about(site),
+        PageKey::NotFound => pages::not_found(site),
+        PageKey::Incident(i) => pages::incident(site, i),
+        PageKey::Brief(b) => pages::brief(site, &site.atlas.briefs[b]),
+        PageKey::List(list, n) => {
+            let items = lists.get(&list).map(Vec::as_slice).unwrap_or_default();
+            pages::list_page(site, list, items, n, locators)
+        }
+    };
+    render_page(tera, &page)
 }
 
 /// Data downloads, map data and feeds; `all_paths` are every output path of the site.

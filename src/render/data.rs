@@ -1,17 +1,24 @@
-//! Data downloads: every incident as CSV, JSON and GeoJSON, for readers and researchers.
+//! Render stage, data downloads: every incident as CSV, JSON and GeoJSON, for readers and
+//! researchers.
 
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{OutputFile, Site};
-use crate::atlas::Incident;
+use super::{Collect, OutputFile, Sink, Site};
+use crate::atlas::{Incident, Perpetrator};
 
+/// The three downloads, in memory (`serve`).
 pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    // Each record is made once (in parallel) and the three files are written from it at the
-    // same time. The documents borrow the records rather than copying them into a `Value`;
-    // fields are declared in the order `json!` sorted them, so the bytes are the same.
-    let records: Vec<Value> = site
+    let files = Collect::default();
+    downloads_into(site, &files)?;
+    Ok(files.into_sorted())
+}
+
+/// The three downloads, each handed to `sink` as soon as it is made.
+pub fn downloads_into(site: &Site, sink: &dyn Sink) -> anyhow::Result<()> {
+    // Each record is made once (in parallel), borrowing from the atlas.
+    let records: Vec<Record> = site
         .atlas
         .incidents
         .par_iter()
@@ -20,14 +27,14 @@ pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     #[derive(Serialize)]
     struct Doc<'a> {
         attribution: &'a str,
-        incidents: &'a [Value],
+        incidents: &'a [Record<'a>],
         license: &'a str,
         title: &'a str,
     }
     #[derive(Serialize)]
     struct Feature<'a> {
         geometry: Option<Value>,
-        properties: &'a Value,
+        properties: &'a Record<'a>,
         #[serde(rename = "type")]
         kind: &'static str,
     }
@@ -37,52 +44,77 @@ pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
         #[serde(rename = "type")]
         kind: &'static str,
     }
-    let ((csv_text, json_bytes), geojson_bytes) = rayon::join(
-        || {
-            rayon::join(
-                || csv(site, &records),
-                || {
-                    serde_json::to_vec_pretty(&Doc {
-                        attribution: &site.config.site.data.attribution,
-                        incidents: &records,
-                        license: &site.config.site.data.license,
-                        title: &site.config.site.title,
-                    })
-                },
-            )
+    // One file at a time, each handed on before the next is made: at 100k incidents the
+    // JSON alone is 190 MB.
+    let put = |path: &str, bytes: Vec<u8>| {
+        sink.put(OutputFile {
+            path: path.into(),
+            bytes,
+        })
+    };
+    put("data/incidents.csv", csv(site, &records).into_bytes())?;
+    let json = to_vec_exact(
+        &Doc {
+            attribution: &site.config.site.data.attribution,
+            incidents: &records,
+            license: &site.config.site.data.license,
+            title: &site.config.site.title,
         },
-        || {
-            let features = site
-                .atlas
-                .incidents
-                .iter()
-                .zip(&records)
-                .map(|(incident, record)| Feature {
-                    geometry: incident.position.map(|(lon, lat)| json!({"type": "Point", "coordinates": [round(lon), round(lat)]})),
-                    properties: record,
-                    kind: "Feature",
-                })
-                .collect();
-            serde_json::to_vec(&Collection {
-                features,
-                kind: "FeatureCollection",
-            })
+        true,
+    )?;
+    put("data/incidents.json", json)?;
+    let features = site
+        .atlas
+        .incidents
+        .iter()
+        .zip(&records)
+        .map(|(incident, record)| Feature {
+            geometry: incident.position.map(
+                |(lon, lat)| json!({"type": "Point", "coordinates": [round(lon), round(lat)]}),
+            ),
+            properties: record,
+            kind: "Feature",
+        })
+        .collect();
+    let geojson = to_vec_exact(
+        &Collection {
+            features,
+            kind: "FeatureCollection",
         },
-    );
-    Ok(vec![
-        OutputFile {
-            path: "data/incidents.csv".into(),
-            bytes: csv_text.into_bytes(),
-        },
-        OutputFile {
-            path: "data/incidents.json".into(),
-            bytes: json_bytes?,
-        },
-        OutputFile {
-            path: "data/incidents.geojson".into(),
-            bytes: geojson_bytes?,
-        },
-    ])
+        false,
+    )?;
+    put("data/incidents.geojson", geojson)
+}
+
+/// `value` as JSON (`pretty` or compact) in a buffer of exactly its size, counted first: a file
+/// of hundreds of MB does not pass through the copies and spare room of a growing buffer.
+fn to_vec_exact(value: &impl Serialize, pretty: bool) -> serde_json::Result<Vec<u8>> {
+    fn write(
+        out: impl std::io::Write,
+        value: &impl Serialize,
+        pretty: bool,
+    ) -> serde_json::Result<()> {
+        if pretty {
+            serde_json::to_writer_pretty(out, value)
+        } else {
+            serde_json::to_writer(out, value)
+        }
+    }
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    write(&mut count, value, pretty)?;
+    let mut bytes = Vec::with_capacity(count.0);
+    write(&mut bytes, value, pretty)?;
+    Ok(bytes)
 }
 
 /// Coordinates to 5 decimals (about a metre).
@@ -90,42 +122,95 @@ pub fn round(x: f64) -> f64 {
     (x * 1e5).round() / 1e5
 }
 
-fn record(site: &Site, i: &Incident) -> Value {
-    let province = site
-        .regions
-        .at_level(i.region, crate::regions::Level::Province)
-        .map(|r| site.regions.regions[r].name.clone());
-    let district = site
-        .regions
-        .at_level(i.region, crate::regions::Level::District)
-        .map(|r| site.regions.regions[r].name.clone());
-    json!({
-        "id": i.id,
-        "url": site.config.absolute_url(&format!("incidents/{}/", i.id)),
-        "title": i.title,
-        "date": i.date.to_string(),
-        "date_precision": i.date_precision.term(),
-        "date_end": i.date_end.map(|d| d.to_string()),
-        "country": i.country,
-        "province": province,
-        "district": district,
-        "place_name": i.place_name,
-        "lat": i.position.map(|p| round(p.1)),
-        "lon": i.position.map(|p| round(p.0)),
-        "geo_precision": i.geo_precision.term(),
-        "type": i.kind.term(),
-        "targets": i.targets.iter().map(|t| t.term()).collect::<Vec<_>>(),
-        "killed_min": i.killed.map(|f| f.min),
-        "killed_max": i.killed.map(|f| f.max),
-        "injured_min": i.injured.map(|f| f.min),
-        "injured_max": i.injured.map(|f| f.max),
-        "casualties_note": i.casualties_note,
-        "perpetrators": i.perpetrators,
-        "sources": i.sources,
-        "summary": super::markdown::to_text(&i.summary),
-        "related": i.related,
-        "tags": i.tags,
-    })
+/// One incident as the downloads give it, borrowing from the atlas. The fields are in
+/// alphabetical order, as in the JSON objects the downloads have always had.
+#[derive(Serialize)]
+struct Record<'a> {
+    casualties_note: &'a Option<String>,
+    country: &'a str,
+    date: String,
+    date_end: Option<String>,
+    date_precision: &'static str,
+    district: Option<&'a str>,
+    geo_precision: &'static str,
+    id: &'a str,
+    injured_max: Option<u64>,
+    injured_min: Option<u64>,
+    killed_max: Option<u64>,
+    killed_min: Option<u64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    perpetrators: &'a [Perpetrator],
+    place_name: &'a Option<String>,
+    province: Option<&'a str>,
+    related: &'a [String],
+    sources: Vec<SourceRecord<'a>>,
+    summary: String,
+    tags: &'a [String],
+    targets: Vec<&'static str>,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: String,
+}
+
+/// A source in the downloads: its fields in alphabetical order (see `Record`).
+#[derive(Serialize)]
+struct SourceRecord<'a> {
+    author: &'a Option<String>,
+    date: &'a Option<chrono::NaiveDate>,
+    note: &'a Option<String>,
+    publisher: &'a str,
+    title: &'a str,
+    url: &'a Option<String>,
+    via: &'a Option<String>,
+}
+
+fn record<'a>(site: &'a Site, i: &'a Incident) -> Record<'a> {
+    let name = |level| {
+        site.regions
+            .at_level(i.region, level)
+            .map(|r| site.regions.regions[r].name.as_str())
+    };
+    Record {
+        casualties_note: &i.casualties_note,
+        country: &i.country,
+        date: i.date.to_string(),
+        date_end: i.date_end.map(|d| d.to_string()),
+        date_precision: i.date_precision.term(),
+        district: name(crate::regions::Level::District),
+        geo_precision: i.geo_precision.term(),
+        id: &i.id,
+        injured_max: i.injured.map(|f| f.max),
+        injured_min: i.injured.map(|f| f.min),
+        killed_max: i.killed.map(|f| f.max),
+        killed_min: i.killed.map(|f| f.min),
+        lat: i.position.map(|p| round(p.1)),
+        lon: i.position.map(|p| round(p.0)),
+        perpetrators: &i.perpetrators,
+        place_name: &i.place_name,
+        province: name(crate::regions::Level::Province),
+        related: &i.related,
+        sources: i
+            .sources
+            .iter()
+            .map(|s| SourceRecord {
+                author: &s.author,
+                date: &s.date,
+                note: &s.note,
+                publisher: &s.publisher,
+                title: &s.title,
+                url: &s.url,
+                via: &s.via,
+            })
+            .collect(),
+        summary: super::markdown::to_text(&i.summary),
+        tags: &i.tags,
+        targets: i.targets.iter().map(|t| t.term()).collect(),
+        title: &i.title,
+        kind: i.kind.term(),
+        url: site.config.absolute_url(&format!("incidents/{}/", i.id)),
+    }
 }
 
 const CSV_COLUMNS: &[&str] = &[
@@ -151,7 +236,7 @@ const CSV_COLUMNS: &[&str] = &[
     "url",
 ];
 
-fn csv(site: &Site, records: &[Value]) -> String {
+fn csv(site: &Site, records: &[Record]) -> String {
     let rows: Vec<String> = site
         .atlas
         .incidents
@@ -168,8 +253,16 @@ fn csv(site: &Site, records: &[Value]) -> String {
     out
 }
 
+/// A number as JSON writes it (`34.5`, `3`), for a CSV cell; empty when there is none.
+fn number(n: Option<impl Into<Value>>) -> String {
+    match n.map(Into::into) {
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
 /// One CSV line (with its CRLF) from an incident and its download record.
-fn csv_row(i: &Incident, r: &Value) -> String {
+fn csv_row(i: &Incident, r: &Record) -> String {
     let perpetrators = i
         .perpetrators
         .iter()
@@ -185,22 +278,31 @@ fn csv_row(i: &Incident, r: &Value) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ");
+    let text = |s: Option<&str>| s.unwrap_or_default().to_string();
     let cells: Vec<String> = CSV_COLUMNS
         .iter()
         .map(|c| match *c {
-            "targets" => i
-                .targets
-                .iter()
-                .map(|t| t.term())
-                .collect::<Vec<_>>()
-                .join("; "),
+            "id" => r.id.to_string(),
+            "title" => r.title.to_string(),
+            "date" => r.date.clone(),
+            "date_precision" => r.date_precision.to_string(),
+            "date_end" => text(r.date_end.as_deref()),
+            "country" => r.country.to_string(),
+            "province" => text(r.province),
+            "district" => text(r.district),
+            "lat" => number(r.lat),
+            "lon" => number(r.lon),
+            "geo_precision" => r.geo_precision.to_string(),
+            "type" => r.kind.to_string(),
+            "targets" => r.targets.join("; "),
+            "killed_min" => number(r.killed_min),
+            "killed_max" => number(r.killed_max),
+            "injured_min" => number(r.injured_min),
+            "injured_max" => number(r.injured_max),
             "perpetrators" => perpetrators.clone(),
             "sources" => sources.clone(),
-            _ => match &r[*c] {
-                Value::Null => String::new(),
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            },
+            "url" => r.url.clone(),
+            _ => String::new(),
         })
         .map(|cell| csv_cell(&cell))
         .collect();

@@ -1,6 +1,7 @@
 //! Render stage: turns the atlas, regions and index into every output file, in memory —
-//! HTML pages through the theme's Tera templates (indentation removed), data downloads, map layers,
-//! feeds and static assets. Nothing here touches the output folder.
+//! HTML pages through the theme's Tera templates (indentation removed), data downloads, map
+//! layers, feeds and static assets, each handed to a `Sink` as soon as it is made (the write
+//! stage for a build). Nothing here touches the output folder.
 
 mod affected;
 mod assets;
@@ -18,6 +19,7 @@ mod svg;
 mod views;
 
 use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context as _;
 
@@ -50,7 +52,9 @@ pub struct Page {
     pub context: tera::Context,
 }
 
-pub use affected::{page_path, plan_affected, render_data, render_keys, AffectedPlan, PageKey};
+pub use affected::{
+    page_path, plan_affected, render_data, render_keys, render_keys_into, AffectedPlan, PageKey,
+};
 pub use lists::ListKey;
 
 /// Folder of the map's overview cluster files (their number depends on the data).
@@ -71,6 +75,44 @@ pub const DATA_OUTPUTS: &[&str] = &[
 pub const VARIABLE_OUTPUTS: &[&str] = &[CLUSTERS_DIR, feeds::SITEMAP_PART_PREFIX];
 pub use svg::Locators;
 
+/// Where rendered files go, each as soon as it is made: the write stage (`output::Target`),
+/// memory (`Collect`) or nowhere (`Discard`). Called from the render threads.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> anyhow::Result<()>;
+}
+
+/// Keeps every file in memory (`serve`, `generate`).
+#[derive(Default)]
+pub struct Collect(Mutex<Vec<OutputFile>>);
+
+impl Collect {
+    /// The files, sorted by path.
+    pub fn into_sorted(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(PoisonError::into_inner);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for Collect {
+    fn put(&self, file: OutputFile) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file);
+        Ok(())
+    }
+}
+
+/// Drops every file: for when only the output paths matter (`check`).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _file: OutputFile) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
     render_with(site, &load_templates(site.config)?, &Locators::new(site))
@@ -82,19 +124,86 @@ pub fn render_with(
     tera: &tera::Tera,
     locators: &Locators,
 ) -> anyhow::Result<Vec<OutputFile>> {
-    let mut files: Vec<OutputFile> = render_keys(site, tera, locators, &pages::all(site))?;
-    files.extend(data::downloads(site)?);
-    files.extend(mapdata::layers(site, None)?);
-    files.extend(feeds::all(site, &output_paths(&files)));
-    files.extend(assets::copy(site.config)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(dup) = files.windows(2).find(|w| w[0].path == w[1].path) {
-        anyhow::bail!(
-            "two outputs would be written to {}: rename one of the sources",
-            dup[0].path
-        );
+    let files = Collect::default();
+    stream(site, tera, locators, &files)?;
+    Ok(files.into_sorted())
+}
+
+/// Renders the whole site, handing each file to `sink` as soon as it is made, so the site is
+/// never held in memory; returns every output path. On an error the sink has been given only
+/// part of the site.
+pub fn render_into(site: &Site, sink: &dyn Sink) -> anyhow::Result<BTreeSet<String>> {
+    stream(
+        site,
+        &load_templates(site.config)?,
+        &Locators::new(site),
+        sink,
+    )
+}
+
+/// The pages (in parallel) and downloads, then the map data, feeds and static files, each
+/// file passed to `sink` once made; fails when two outputs would have the same path.
+fn stream(
+    site: &Site,
+    tera: &tera::Tera,
+    locators: &Locators,
+    sink: &dyn Sink,
+) -> anyhow::Result<BTreeSet<String>> {
+    let out = Recorder {
+        sink,
+        paths: Mutex::default(),
+    };
+    // The downloads are made one after another while the pages render on the other threads.
+    let (pages, downloads) = rayon::join(
+        || render_keys_into(site, tera, locators, &pages::all(site), &out),
+        || data::downloads_into(site, &out),
+    );
+    pages?;
+    downloads?;
+    out.put_all(mapdata::layers(site, None)?)?;
+    let so_far = out.paths();
+    out.put_all(feeds::all(site, &so_far))?;
+    out.put_all(assets::copy(site.config)?)?;
+    Ok(out
+        .paths
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Passes files on to a sink and notes their paths, refusing a path seen before.
+struct Recorder<'a> {
+    sink: &'a dyn Sink,
+    paths: Mutex<BTreeSet<String>>,
+}
+
+impl Recorder<'_> {
+    fn put_all(&self, files: Vec<OutputFile>) -> anyhow::Result<()> {
+        files.into_iter().try_for_each(|f| self.put(f))
     }
-    Ok(files)
+
+    fn paths(&self) -> BTreeSet<String> {
+        self.paths
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Sink for Recorder<'_> {
+    fn put(&self, file: OutputFile) -> anyhow::Result<()> {
+        let new = self
+            .paths
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(file.path.clone());
+        if !new {
+            anyhow::bail!(
+                "two outputs would be written to {}: rename one of the sources",
+                file.path
+            );
+        }
+        self.sink.put(file)
+    }
 }
 
 /// Renders one page and removes the templates' indentation.

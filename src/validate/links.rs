@@ -107,11 +107,62 @@ fn string_content_offset<T>(loaded: &Loaded<T>, field: &Spanned<String>) -> usiz
 /// Internal links in every Markdown text that lead to no page or file of the built site.
 /// `paths` are site-relative output paths such as `incidents/x/index.html`.
 pub fn check_markdown_links(raw: &RawContent, paths: &BTreeSet<String>) -> Vec<Diagnostic> {
-    check_markdown_links_memo(
-        raw,
-        &|path| paths.contains(path),
-        &mut MarkdownLinkMemo::default(),
-    )
+    MarkdownLinks::of(raw).check(&|path| paths.contains(path))
+}
+
+/// The links of every Markdown text, found before the site is rendered, so the content they
+/// came from need not be kept until the output paths are known (`generate` drops it early).
+pub struct MarkdownLinks {
+    found: Vec<Found>,
+}
+
+impl MarkdownLinks {
+    /// Scans every Markdown text of `raw`, in the order `check_markdown_links` reports them.
+    pub fn of(raw: &RawContent) -> MarkdownLinks {
+        let mut found = Vec::new();
+        each_text(raw, &mut |source, markdown, offset| {
+            found.extend(scan_text(source, markdown, offset));
+        });
+        MarkdownLinks { found }
+    }
+
+    /// What `check_markdown_links` reports, with `exists` telling which site-relative output
+    /// paths exist.
+    pub fn check(&self, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        report(&self.found, exists, &mut out);
+        out
+    }
+}
+
+/// Calls `f` with every Markdown text of `raw`: its file, the text and its offset in the file.
+fn each_text(raw: &RawContent, f: &mut dyn FnMut(&Arc<SourceText>, &str, usize)) {
+    for l in &raw.incidents {
+        f(
+            &l.source,
+            l.value.summary.get_ref(),
+            string_content_offset(l, &l.value.summary),
+        );
+    }
+    for l in &raw.actors {
+        if let Some(d) = &l.value.description {
+            f(&l.source, d.get_ref(), string_content_offset(l, d));
+        }
+    }
+    for l in &raw.briefs {
+        f(
+            &l.source,
+            &l.value.body,
+            l.source.text.len() - l.value.body.len(),
+        );
+    }
+    for l in &raw.region_notes {
+        f(
+            &l.source,
+            &l.value.body,
+            l.source.text.len() - l.value.body.len(),
+        );
+    }
 }
 
 /// What a Markdown link is: a finding whatever the site holds (an unsafe or relative link),
@@ -167,32 +218,7 @@ pub fn check_markdown_links_memo(
         entry.pass = pass;
         report(&entry.found, exists, &mut out);
     };
-    for l in &raw.incidents {
-        check(
-            &l.source,
-            l.value.summary.get_ref(),
-            string_content_offset(l, &l.value.summary),
-        );
-    }
-    for l in &raw.actors {
-        if let Some(d) = &l.value.description {
-            check(&l.source, d.get_ref(), string_content_offset(l, d));
-        }
-    }
-    for l in &raw.briefs {
-        check(
-            &l.source,
-            &l.value.body,
-            l.source.text.len() - l.value.body.len(),
-        );
-    }
-    for l in &raw.region_notes {
-        check(
-            &l.source,
-            &l.value.body,
-            l.source.text.len() - l.value.body.len(),
-        );
-    }
+    each_text(raw, &mut check);
     memo.texts.retain(|_, entry| entry.pass == pass);
     out
 }

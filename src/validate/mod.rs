@@ -21,7 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::geo::Layer;
 use crate::regions::RegionTree;
 
-pub use links::{check_markdown_links, check_markdown_links_memo, MarkdownLinkMemo};
+pub use links::{check_markdown_links, check_markdown_links_memo, MarkdownLinkMemo, MarkdownLinks};
 pub use memo::LinkMemo;
 
 /// What validation needs besides the content.

@@ -167,7 +167,7 @@ function buildSite(baseUrl) {
 function basePathOf(dir) {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) throw new Error(`${index} not found: --site must be a built site`);
-  // The output is minified: attributes in any order, quoted or not.
+  // Attributes in any order, quoted or not (the script must work on any built site).
   const attr = (tag, name) => {
     const m = new RegExp(`\\s${name}=(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
     return m && (m[1] ?? m[2] ?? m[3]);

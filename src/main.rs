@@ -12,7 +12,7 @@ use sitrep::diagnostic::{self, ContentErrors};
 mod cmd;
 
 /// mimalloc instead of the system allocator: rendering makes and frees millions of small
-/// values (template contexts, the minifier's tree), and glibc's malloc spent about a third of
+/// values (template contexts, rendered pages), and glibc's malloc spent about a third of
 /// the build's CPU time on them. Built without transparent huge pages (`no_thp`): zeroing
 /// fresh 2 MB pages cost a fifth of the build's time (docs/benchmarks.md).
 #[global_allocator]

@@ -232,7 +232,7 @@ fn no_vector_survives_into_the_built_site() {
     // was escaped, not lost.
     let vectors =
         std::fs::read_to_string(common::repo_root().join("tests/xss/vectors.txt")).unwrap();
-    // The minifier collapses runs of spaces, as a browser shows them anyway.
+    // Runs of spaces may be collapsed (a browser shows them as one anyway).
     let collapse = |s: &str| {
         s.split(' ')
             .filter(|w| !w.is_empty())

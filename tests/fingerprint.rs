@@ -20,20 +20,7 @@ fn site() -> tempfile::TempDir {
     let site = common::fixture_site("minimal");
     let theme = site.path().join("themes/default");
     common::copy_tree(&repo_root().join("themes/default"), &theme);
-    let config = site.path().join("sitrep.toml");
-    let text = std::fs::read_to_string(&config).expect("config");
-    let text = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("theme = ") {
-                "theme = \"default\"".to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(&config, text + "\n").expect("config");
+    common::set_theme(site.path(), "default");
     site
 }
 

@@ -90,20 +90,23 @@ fn rebuild_with_nothing_changed_writes_nothing() {
     assert_eq!(stamps(&out), before, "a file was rewritten or replaced");
 }
 
+/// Changes the death toll of one incident of the minimal fixture.
+fn change_one_incident(site: &Path) {
+    let incident = site.join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let changed = std::fs::read_to_string(&incident)
+        .expect("read")
+        .replace("killed = 3", "killed = 4");
+    std::fs::write(&incident, changed).expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+}
+
 #[test]
 fn a_changed_incident_rewrites_only_what_depends_on_it() {
     let site = fixture_site("minimal");
     let out = site.path().join("public");
     assert!(build(site.path(), &out).status.success());
     let before = stamps(&out);
-    let incident = site
-        .path()
-        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
-    let changed = std::fs::read_to_string(&incident)
-        .expect("read")
-        .replace("killed = 3", "killed = 4");
-    std::fs::write(&incident, changed).expect("write");
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    change_one_incident(site.path());
     let result = build(site.path(), &out);
     assert!(result.status.success(), "{}", text(&result));
     let after = stamps(&out);
@@ -251,20 +254,7 @@ fn a_cold_build_with_a_template_failing_on_one_page_leaves_nothing() {
     );
     assert_ne!(broken, text_before);
     std::fs::write(&template, broken).expect("write");
-    let config_path = site.path().join("sitrep.toml");
-    let config = std::fs::read_to_string(&config_path).expect("config");
-    let config: String = config
-        .lines()
-        .map(|l| {
-            if l.starts_with("theme = ") {
-                "theme = \"./theme\"".to_string()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(&config_path, config).expect("write config");
+    common::set_theme(site.path(), "./theme");
     let out = site.path().join("public");
     let result = build(site.path(), &out);
     assert_eq!(result.status.code(), Some(2), "{}", text(&result));
@@ -283,14 +273,7 @@ fn a_rebuild_failing_part_way_leaves_the_folder_untouched() {
     let out = site.path().join("public");
     assert!(build(site.path(), &out).status.success());
     let before = stamps(&out);
-    let incident = site
-        .path()
-        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
-    let changed = std::fs::read_to_string(&incident)
-        .expect("read")
-        .replace("killed = 3", "killed = 4");
-    std::fs::write(&incident, changed).expect("write");
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    change_one_incident(site.path());
     build_failing_at_the_end(site.path(), &out);
     assert_eq!(stamps(&out), before, "the folder changed");
     assert_eq!(leftovers(site.path()), Vec::<String>::new());

@@ -15,7 +15,7 @@ mod quantize;
 pub mod simplify;
 mod topology;
 
-pub use fetch::{fetch_layers, sha256_hex};
+pub use fetch::{fetch_layers, sha256_hex, to_hex};
 pub use layer::{load_layer, parse_layer, Layer, Shape};
 pub use locate::{assign_parents, PointIndex};
 pub use output::{bounds_of, feature_collection, feature_collections, Properties};

@@ -39,6 +39,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::geo::to_hex;
 
 /// The record's file name, in the output folder beside the marker.
 pub const FINGERPRINT: &str = ".sitrep-fingerprint";
@@ -337,7 +338,7 @@ fn hash_inputs(config: &Config) -> anyhow::Result<Digests> {
     digests.insert("settings".into(), settings_digest(config)?);
     digests.insert(
         "today".into(),
-        hex(&Sha256::digest(config.today.to_string())),
+        crate::geo::sha256_hex(config.today.to_string().as_bytes()),
     );
     digests.insert("theme".into(), tree_digest(&config.theme_dir, false, true)?);
     digests.insert(
@@ -358,7 +359,7 @@ fn settings_digest(config: &Config) -> anyhow::Result<String> {
     hasher.update(&bytes);
     hasher.update([0]);
     hasher.update(format!("{resolved:?}"));
-    Ok(hex(&hasher.finalize()))
+    Ok(to_hex(&hasher.finalize()))
 }
 
 /// Each layer's name, file and pinned sha256, and whether its file in the geodata folder has
@@ -383,7 +384,7 @@ fn geodata_digest(config: &Config) -> anyhow::Result<String> {
             hasher.update([0]);
         }
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(to_hex(&hasher.finalize()))
 }
 
 /// Adds the running executable: its sha256, read again unless `known` (identity, sha256 from
@@ -494,7 +495,7 @@ fn par_walk<T: Send>(
 /// its own.
 fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Result<String> {
     if !dir.exists() {
-        return Ok(hex(&Sha256::digest(b"missing")));
+        return Ok(crate::geo::sha256_hex(b"missing"));
     }
     let mut found: Vec<(String, String)> = if follow_links {
         let mut found = Vec::new();
@@ -515,7 +516,7 @@ fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Res
         found
     } else {
         let hash = |e: &std::fs::DirEntry| -> std::io::Result<String> {
-            Ok(hex(&Sha256::digest(std::fs::read(e.path())?)))
+            Ok(crate::geo::sha256_hex(&std::fs::read(e.path())?))
         };
         par_walk(dir, "", skip_hidden, &hash)
             .with_context(|| format!("reading {}", dir.display()))?
@@ -536,7 +537,7 @@ fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Res
         hasher.update(digest);
         hasher.update([0]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(to_hex(&hasher.finalize()))
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -562,11 +563,7 @@ fn file_digest(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(to_hex(&hasher.finalize()))
 }
 
 /// Every entry of `out_dir` but the record itself, sorted by path, with the size, times and

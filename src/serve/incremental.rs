@@ -12,7 +12,7 @@ use crate::content::{self, RawContent};
 use crate::diagnostic::{self, display_path, Diagnostic};
 use crate::index::{self, SiteIndex};
 use crate::regions::RegionTree;
-use crate::render::{self, Locators, PageKey, Site};
+use crate::render::{self, Locators, OutputFile, PageKey, Site};
 use crate::validate::{self, LinkMemo, MarkdownLinkMemo};
 use crate::GeoData;
 
@@ -248,27 +248,9 @@ impl Incremental {
         Some(match rendered {
             Ok(files) => {
                 // Outputs whose number depends on the data: drop the ones left over.
-                let fresh: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-                let removed: Vec<String> = self
-                    .paths
-                    .iter()
-                    .filter(|p| {
-                        render::VARIABLE_OUTPUTS.iter().any(|v| p.starts_with(v))
-                            && !fresh.contains(p.as_str())
-                    })
-                    .cloned()
-                    .collect();
-                for p in &removed {
-                    self.paths.remove(p);
-                }
-                self.paths.extend(files.iter().map(|f| f.path.clone()));
-                Ok(Outcome::Built {
-                    files,
-                    removed,
-                    complete: false,
-                    diagnostics: self.diagnostics.clone(),
-                    pending: Vec::new(),
-                })
+                Ok(self.replace_outputs(files, |p| {
+                    render::VARIABLE_OUTPUTS.iter().any(|v| p.starts_with(v))
+                }))
             }
             Err(e) => {
                 self.pending_full = true;
@@ -290,24 +272,34 @@ impl Incremental {
     /// Re-copies the theme's static files (a stylesheet or script changed).
     fn restyle(&mut self, config: &Config) -> anyhow::Result<Outcome> {
         let files = render::static_assets(config)?;
+        Ok(self.replace_outputs(files, |p| p.starts_with("static/")))
+    }
+
+    /// A partial build that renders `files` anew: the served outputs that `replaced` says
+    /// these files stand for and that were not made again are removed.
+    fn replace_outputs(
+        &mut self,
+        files: Vec<OutputFile>,
+        replaced: impl Fn(&str) -> bool,
+    ) -> Outcome {
         let fresh: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         let removed: Vec<String> = self
             .paths
             .iter()
-            .filter(|p| p.starts_with("static/") && !fresh.contains(p.as_str()))
+            .filter(|p| replaced(p) && !fresh.contains(p.as_str()))
             .cloned()
             .collect();
         for p in &removed {
             self.paths.remove(p);
         }
         self.paths.extend(files.iter().map(|f| f.path.clone()));
-        Ok(Outcome::Built {
+        Outcome::Built {
             files,
             removed,
             complete: false,
             diagnostics: self.diagnostics.clone(),
             pending: Vec::new(),
-        })
+        }
     }
 
     fn failed(&mut self, mut diagnostics: Vec<Diagnostic>) -> Outcome {

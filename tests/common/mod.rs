@@ -174,6 +174,24 @@ pub fn rewrite_config(site: &Path) {
     std::fs::write(&path, rewritten.join("\n") + "\n").expect("test setup");
 }
 
+/// Sets `theme = "<theme>"` in `<site>/sitrep.toml`.
+#[allow(dead_code)]
+pub fn set_theme(site: &Path, theme: &str) {
+    let path = site.join("sitrep.toml");
+    let text = std::fs::read_to_string(&path).expect("test setup");
+    let rewritten: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("theme = ") {
+                format!("theme = {theme:?}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&path, rewritten.join("\n") + "\n").expect("test setup");
+}
+
 /// Copies a folder tree (files and folders; symbolic links are recreated as links).
 pub fn copy_tree(src: &Path, dest: &Path) {
     for entry in walkdir::WalkDir::new(src) {

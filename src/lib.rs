@@ -172,13 +172,8 @@ pub fn generate_into<S: render::Sink>(
     let index = index::build(&atlas, &regions);
     clock = timings.record("index", clock);
     progress("rendering");
-    let site = render::Site {
-        config,
-        atlas: &atlas,
-        layers: &geo.layers,
-        regions: &regions,
-        index: &index,
-    };
+    let templates = render::load_templates(config)?;
+    let site = render::Site::new(config, &atlas, &geo.layers, &regions, &index, &templates);
     let sink = if diagnostics.iter().any(Diagnostic::is_error) {
         None
     } else {

@@ -291,3 +291,56 @@ fn the_shipped_atlas_builds_and_checks_clean() {
         "Peshawar page lists its incidents"
     );
 }
+
+/// Each incident's list entry is rendered once per build with the theme's own
+/// `incident_item` macro and handed to the lists as `item_html`: a theme that changes the
+/// macro changes every list, and the site is byte for byte what the lists would make by
+/// calling the macro themselves.
+#[test]
+fn lists_show_the_themes_incident_item_once_rendered() {
+    let site = fixture_site("minimal");
+    let theme = site.path().join("themes/custom");
+    common::copy_tree(&common::repo_root().join("themes/default"), &theme);
+    let macros = theme.join("templates/macros.html");
+    let text_before = std::fs::read_to_string(&macros).expect("read macros");
+    let marked = text_before.replacen(
+        r#"<span class="incident-list__when">"#,
+        r#"<span class="incident-list__when" data-custom="{{ i.id }}">"#,
+        1,
+    );
+    assert_ne!(marked, text_before, "the macro's markup changed");
+    std::fs::write(&macros, &marked).expect("write macros");
+    common::set_theme(site.path(), "./themes/custom");
+    let memo = site.path().join("memo");
+    let result = build(site.path(), &memo, "https://example.org/");
+    assert!(result.status.success(), "{}", text(&result));
+
+    let mut lists = 0;
+    for (path, bytes) in read_tree(&memo) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&bytes);
+        let items = html.matches("incident-list__item").count();
+        assert_eq!(html.matches("data-custom=").count(), items, "{path}");
+        lists += usize::from(items > 0);
+    }
+    assert!(lists >= 5, "only {lists} pages list incidents");
+
+    // The same theme with the lists calling the macro for every entry.
+    let inline = marked.replace("i.item_html", "i.no_such_field");
+    std::fs::write(&macros, inline).expect("write macros");
+    let timeline = theme.join("templates/timeline.html");
+    let listed = std::fs::read_to_string(&timeline).expect("read timeline");
+    std::fs::write(&timeline, listed.replace("i.item_html", "i.no_such_field")).expect("write");
+    let called = site.path().join("called");
+    let result = build(site.path(), &called, "https://example.org/");
+    assert!(result.status.success(), "{}", text(&result));
+    let pages = |dir: &std::path::Path| {
+        read_tree(dir)
+            .into_iter()
+            .filter(|(p, _)| p.ends_with(".html"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pages(&memo), pages(&called));
+}

@@ -267,27 +267,25 @@ pub fn page_path(site: &Site, key: PageKey) -> String {
 /// before it is rendered and dropped after, so memory holds one page per thread.
 pub fn render_keys(
     site: &Site,
-    tera: &tera::Tera,
     locators: &Locators,
     keys: &[PageKey],
 ) -> anyhow::Result<Vec<OutputFile>> {
     let lists = list_items(site, keys);
     keys.par_iter()
-        .map(|&key| render_key(site, tera, locators, &lists, key))
+        .map(|&key| render_key(site, locators, &lists, key))
         .collect()
 }
 
 /// `render_keys`, handing each page to `sink` as soon as it is rendered.
 pub fn render_keys_into(
     site: &Site,
-    tera: &tera::Tera,
     locators: &Locators,
     keys: &[PageKey],
     sink: &dyn Sink,
 ) -> anyhow::Result<()> {
     let lists = list_items(site, keys);
     keys.par_iter()
-        .try_for_each(|&key| sink.put(render_key(site, tera, locators, &lists, key)?))
+        .try_for_each(|&key| sink.put(render_key(site, locators, &lists, key)?))
 }
 
 /// The items of every paged list among `keys`.
@@ -306,7 +304,6 @@ fn list_items(site: &Site, keys: &[PageKey]) -> BTreeMap<ListKey, Vec<usize>> {
 /// Makes one page's variables and renders it.
 fn render_key(
     site: &Site,
-    tera: &tera::Tera,
     locators: &Locators,
     lists: &BTreeMap<ListKey, Vec<usize>>,
     key: PageKey,
@@ -327,7 +324,7 @@ fn render_key(
             pages::list_page(site, list, items, n, locators)
         }
     };
-    render_page(tera, &page)
+    render_page(site.templates, &page)
 }
 
 /// Data downloads, map data and feeds; `all_paths` are every output path of the site.

@@ -4,7 +4,8 @@
 //! edit changes.
 
 use chrono::Datelike;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::paging;
 use super::Site;
@@ -139,15 +140,16 @@ pub fn month_anchor(year: i32, month: u32) -> String {
 /// order: consecutive incidents of one year and month are grouped under their headings.
 /// `year_stats` gives the figures shown beside each year (of the whole list, not the page);
 /// `before` is the incident shown just before the run (on the previous page), so headings
-/// that continue from there say so.
-pub fn grouped(
-    site: &Site,
+/// that continue from there say so. The cards are borrowed from the site's memo: the page's
+/// context is their only copy.
+pub fn grouped<'s>(
+    site: &'s Site,
     items: &[usize],
     before: Option<usize>,
     year_stats: &dyn Fn(i32) -> Stats,
-) -> Vec<Value> {
+) -> Vec<YearGroup<'s>> {
     let key = |i: usize| (site.atlas.incidents[i].date.year(), month_key(site, i));
-    let mut years: Vec<Value> = Vec::new();
+    let mut years: Vec<YearGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = before.map(key);
     let mut first = true;
     for &i in items {
@@ -155,39 +157,54 @@ pub fn grouped(
         let new_year = current.map(|c| c.0) != Some(year) || first;
         let new_month = current != Some((year, month)) || first;
         if new_year {
-            let stats = year_stats(year);
-            years.push(json!({
-                "year": year,
-                "anchor": year_anchor(year),
-                "stats": site.stats_view(&stats),
-                "continued": first && current.map(|c| c.0) == Some(year),
-                "months": [],
-            }));
+            years.push(YearGroup {
+                year,
+                anchor: year_anchor(year),
+                stats: site.stats_view(&year_stats(year)),
+                continued: first && current.map(|c| c.0) == Some(year),
+                months: Vec::new(),
+            });
         }
+        let Some(group) = years.last_mut() else {
+            continue;
+        };
         if new_month {
-            let continued = first && current == Some((year, month));
-            if let Some(months) = years.last_mut().and_then(|y| y["months"].as_array_mut()) {
-                months.push(json!({
-                    "month": month,
-                    "label": month_label(year, month),
-                    "anchor": month_anchor(year, month),
-                    "continued": continued,
-                    "incidents": [],
-                }));
-            }
+            group.months.push(MonthGroup {
+                month,
+                label: month_label(year, month),
+                anchor: month_anchor(year, month),
+                continued: first && current == Some((year, month)),
+                incidents: Vec::new(),
+            });
         }
-        if let Some(list) = years
-            .last_mut()
-            .and_then(|y| y["months"].as_array_mut())
-            .and_then(|m| m.last_mut())
-            .and_then(|m| m["incidents"].as_array_mut())
-        {
-            list.push(site.incident_card(i));
+        if let Some(m) = group.months.last_mut() {
+            m.incidents.push(site.card(i));
         }
         current = Some((year, month));
         first = false;
     }
     years
+}
+
+/// A year of a grouped list: `year`, `anchor`, `stats` (of the whole list), `continued`
+/// (from the previous page) and its `months`.
+#[derive(Serialize)]
+pub struct YearGroup<'s> {
+    year: i32,
+    anchor: String,
+    stats: Value,
+    continued: bool,
+    months: Vec<MonthGroup<'s>>,
+}
+
+/// A month of a grouped list (month 0: not reported), with its incidents' cards.
+#[derive(Serialize)]
+pub struct MonthGroup<'s> {
+    month: u32,
+    label: String,
+    anchor: String,
+    continued: bool,
+    incidents: Vec<&'s Value>,
 }
 
 /// The pages of a list: `(page number, item range)`.

@@ -36,13 +36,37 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
-/// Everything rendering reads.
+/// Everything rendering reads, and a memo of the values many pages share.
 pub struct Site<'a> {
     pub config: &'a Config,
     pub atlas: &'a Atlas,
     pub layers: &'a [Layer],
     pub regions: &'a RegionTree,
     pub index: &'a SiteIndex,
+    /// The theme's templates (`load_templates`).
+    pub templates: &'a tera::Tera,
+    shared: views::Shared,
+}
+
+impl<'a> Site<'a> {
+    pub fn new(
+        config: &'a Config,
+        atlas: &'a Atlas,
+        layers: &'a [Layer],
+        regions: &'a RegionTree,
+        index: &'a SiteIndex,
+        templates: &'a tera::Tera,
+    ) -> Site<'a> {
+        Site {
+            config,
+            atlas,
+            layers,
+            regions,
+            index,
+            templates,
+            shared: views::Shared::new(atlas.incidents.len()),
+        }
+    }
 }
 
 /// A page to render: output path, template name and its variables.
@@ -115,17 +139,13 @@ impl Sink for Discard {
 
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    render_with(site, &load_templates(site.config)?, &Locators::new(site))
+    render_with(site, &Locators::new(site))
 }
 
-/// `render` with templates and locator outlines made earlier (`serve` keeps them).
-pub fn render_with(
-    site: &Site,
-    tera: &tera::Tera,
-    locators: &Locators,
-) -> anyhow::Result<Vec<OutputFile>> {
+/// `render` with locator outlines made earlier (`serve` keeps them).
+pub fn render_with(site: &Site, locators: &Locators) -> anyhow::Result<Vec<OutputFile>> {
     let files = Collect::default();
-    stream(site, tera, locators, &files)?;
+    stream(site, locators, &files)?;
     Ok(files.into_sorted())
 }
 
@@ -133,37 +153,31 @@ pub fn render_with(
 /// never held in memory; returns every output path. On an error the sink has been given only
 /// part of the site.
 pub fn render_into(site: &Site, sink: &dyn Sink) -> anyhow::Result<BTreeSet<String>> {
-    stream(
-        site,
-        &load_templates(site.config)?,
-        &Locators::new(site),
-        sink,
-    )
+    stream(site, &Locators::new(site), sink)
 }
 
 /// The pages (in parallel) and downloads, then the map data, feeds and static files, each
 /// file passed to `sink` once made; fails when two outputs would have the same path.
-fn stream(
-    site: &Site,
-    tera: &tera::Tera,
-    locators: &Locators,
-    sink: &dyn Sink,
-) -> anyhow::Result<BTreeSet<String>> {
+fn stream(site: &Site, locators: &Locators, sink: &dyn Sink) -> anyhow::Result<BTreeSet<String>> {
     let out = Recorder {
         sink,
         paths: Mutex::default(),
     };
-    // The downloads are made one after another while the pages render on the other threads.
-    let (pages, downloads) = rayon::join(
-        || render_keys_into(site, tera, locators, &pages::all(site), &out),
-        || data::downloads_into(site, &out),
+    // The pages render in parallel while the downloads, map data, feeds and static files are
+    // made one after another beside them. The sitemap lists the pages, known from their keys.
+    let keys = pages::all(site);
+    let page_paths: BTreeSet<String> = keys.iter().map(|&k| page_path(site, k)).collect();
+    let (pages, others) = rayon::join(
+        || render_keys_into(site, locators, &keys, &out),
+        || -> anyhow::Result<()> {
+            data::downloads_into(site, &out)?;
+            out.put_all(mapdata::layers(site, None)?)?;
+            out.put_all(feeds::all(site, &page_paths))?;
+            out.put_all(assets::copy(site.config)?)
+        },
     );
     pages?;
-    downloads?;
-    out.put_all(mapdata::layers(site, None)?)?;
-    let so_far = out.paths();
-    out.put_all(feeds::all(site, &so_far))?;
-    out.put_all(assets::copy(site.config)?)?;
+    others?;
     Ok(out
         .paths
         .into_inner()
@@ -179,13 +193,6 @@ struct Recorder<'a> {
 impl Recorder<'_> {
     fn put_all(&self, files: Vec<OutputFile>) -> anyhow::Result<()> {
         files.into_iter().try_for_each(|f| self.put(f))
-    }
-
-    fn paths(&self) -> BTreeSet<String> {
-        self.paths
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
     }
 }
 
@@ -237,27 +244,45 @@ pub fn load_templates(config: &Config) -> anyhow::Result<tera::Tera> {
         .with_context(|| format!("loading templates from {}", dir.display()))?;
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    let has_item_macro = tera
+        .get_template("macros.html")
+        .is_ok_and(|t| t.macros.contains_key("incident_item"));
+    if has_item_macro {
+        tera.add_raw_template(
+            ITEM_TEMPLATE,
+            r#"{% import "macros.html" as m %}{{ m::incident_item(i=i) }}"#,
+        )
+        .map_err(|e| anyhow::anyhow!(template_error(&e)))?;
+    }
     Ok(tera)
 }
+
+/// Renders the theme's `incident_item` macro (in `macros.html`) for one incident: each
+/// incident's list entry is made once per build and given to the lists as `item_html`.
+pub(crate) const ITEM_TEMPLATE: &str = "sitrep/incident_item.html";
 
 /// Escapes text for HTML and XML, in element content and in quoted attribute values: the
 /// five characters that can end either. Tera's default also escapes `/`, which only
 /// lengthens every URL.
 pub fn escape_html(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut rest = text;
-    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.push_str(&rest[..i]);
-        out.push_str(match rest.as_bytes()[i] {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#x27;",
-        });
-        rest = &rest[i + 1..];
+            b'\'' => "&#x27;",
+            _ => continue,
+        };
+        // The five are ASCII, so `i` is a character boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[start..]);
     out
 }
 

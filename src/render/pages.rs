@@ -622,7 +622,7 @@ fn incidents_index(site: &Site, items: &[usize], n: usize) -> Page {
         "incidents",
         "All incidents in a table",
     );
-    let rows: Vec<Value> = part.items.iter().map(|&i| site.incident_card(i)).collect();
+    let rows: Vec<&Value> = part.items.iter().map(|&i| site.card(i)).collect();
     p.context.insert("incidents", &rows);
     p.context.insert("total", &items.len());
     p.context.insert("pager", &part.pager);
@@ -751,19 +751,20 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
     for &i in items {
         stats.add(&site.atlas.incidents[i]);
     }
-    let cards: Vec<Value> = part
+    let cards: Vec<ActorItem> = part
         .items
         .iter()
         .map(|&i| {
-            let mut card = site.incident_card(i);
             let status = site.atlas.incidents[i]
                 .perpetrators
                 .iter()
                 .find(|p| p.actor == actor.slug)
                 .map(|p| p.attribution);
-            card["status"] = json!(status.map(|s| s.term()));
-            card["status_label"] = json!(status.map(|s| s.label()));
-            card
+            ActorItem {
+                card: site.card(i),
+                status: status.map(|s| s.term()),
+                status_label: status.map(|s| s.label()),
+            }
         })
         .collect();
     p.context.insert("pager", &part.pager);
@@ -785,6 +786,15 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
         "briefs": if n == 1 { site.index.actor_briefs.get(&actor.slug).map(|b| b.iter().map(|&i| site.brief_card(&site.atlas.briefs[i])).collect::<Vec<_>>()).unwrap_or_default() } else { Vec::new() },
     }));
     p
+}
+
+/// An incident on an actor's page: its card and how the incident ties it to the actor.
+#[derive(serde::Serialize)]
+struct ActorItem<'s> {
+    #[serde(flatten)]
+    card: &'s Value,
+    status: Option<&'static str>,
+    status_label: Option<&'static str>,
 }
 
 pub(super) fn about(site: &Site) -> Page {

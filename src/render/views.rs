@@ -1,6 +1,8 @@
 //! View models: the JSON values templates and data files see for incidents, regions, actors
 //! and briefs. All text is plain; templates escape it. Markdown becomes sanitized HTML here.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
 
 use super::markdown;
@@ -9,6 +11,20 @@ use crate::atlas::{Brief, Incident, Source};
 use crate::index::Stats;
 use crate::regions::Level;
 use crate::validate::vocab::Attribution;
+
+/// Values that many pages of one build show, each made once, on first use: an incident's
+/// card appears on its own page, its regions', its actors', its year's and its neighbours'.
+pub struct Shared {
+    cards: Vec<OnceLock<Value>>,
+}
+
+impl Shared {
+    pub fn new(incidents: usize) -> Shared {
+        Shared {
+            cards: (0..incidents).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
 
 impl Site<'_> {
     pub fn incident_url(&self, id: &str) -> String {
@@ -70,6 +86,36 @@ impl Site<'_> {
 
     /// The short form used in lists and on the map.
     pub fn incident_card(&self, i: usize) -> Value {
+        self.card(i).clone()
+    }
+
+    /// `incident_card`, borrowed from the memo (made on first use).
+    pub fn card(&self, i: usize) -> &Value {
+        match self.shared.cards.get(i) {
+            Some(memo) => memo.get_or_init(|| self.make_card(i)),
+            None => &Value::Null,
+        }
+    }
+
+    /// The card with `item_html`: the incident's entry in lists, rendered by the theme's
+    /// `incident_item` macro (left out when the theme has none or it fails here; the list
+    /// templates then call the macro themselves, which reports the error on the page).
+    fn make_card(&self, i: usize) -> Value {
+        let mut card = self.card_fields(i);
+        if self.templates.get_template(super::ITEM_TEMPLATE).is_ok() {
+            let mut context = tera::Context::new();
+            context.insert("i", &card);
+            if let Ok(html) = self.templates.render(super::ITEM_TEMPLATE, &context) {
+                let html = String::from_utf8(super::compact::compact(&html)).unwrap_or(html);
+                if let Value::Object(fields) = &mut card {
+                    fields.insert("item_html".to_string(), Value::String(html));
+                }
+            }
+        }
+        card
+    }
+
+    fn card_fields(&self, i: usize) -> Value {
         let incident = &self.atlas.incidents[i];
         json!({
             "id": incident.id,

@@ -118,16 +118,18 @@ impl Incremental {
             regions,
             index,
         };
-        let site = site_of(config, geo, &model);
+        let Some(tera) = &self.templates else {
+            anyhow::bail!("templates were not loaded");
+        };
+        let site = site_of(config, geo, &model, tera);
         let locators = self.locators.get_or_insert_with(|| Locators::new(&site));
         if diagnostics.iter().any(Diagnostic::is_error) {
             // With no good build yet there is no page list to check links against: render the
             // valid records in memory for it (as `check` does), so links are not all "broken".
             let first_paths;
-            let paths = match (&self.last, &self.templates) {
-                (None, Some(tera)) => {
-                    first_paths =
-                        render::output_paths(&render::render_with(&site, tera, locators)?);
+            let paths = match &self.last {
+                None => {
+                    first_paths = render::output_paths(&render::render_with(&site, locators)?);
                     &first_paths
                 }
                 _ => &self.paths,
@@ -148,14 +150,11 @@ impl Incremental {
                 .filter(|i| !model.index.by_id.contains_key(&i.id));
             self.pending.extend(vanished.map(|i| i.id.clone()));
         }
-        let Some(tera) = &self.templates else {
-            anyhow::bail!("templates were not loaded");
-        };
         let (files, removed, complete, paths, deferred) = match &self.last {
             Some(old) if !self.pending_full => {
-                let old_site = site_of(config, geo, old);
+                let old_site = site_of(config, geo, old, tera);
                 let plan = render::plan_affected(&old_site, &site, &self.pending);
-                let files = render::render_keys(&site, tera, locators, &plan.first)?;
+                let files = render::render_keys(&site, locators, &plan.first)?;
                 let mut paths = self.paths.clone();
                 for p in &plan.removed {
                     paths.remove(p);
@@ -179,7 +178,7 @@ impl Incremental {
                 )
             }
             _ => {
-                let files = render::render_with(&site, tera, locators)?;
+                let files = render::render_with(&site, locators)?;
                 let paths = render::output_paths(&files);
                 (files, Vec::new(), true, paths, None)
             }
@@ -224,9 +223,9 @@ impl Incremental {
         else {
             return None;
         };
-        let site = site_of(config, geo, model);
+        let site = site_of(config, geo, model, tera);
         if let Some(keys) = deferred.pages.take() {
-            let rendered = render::render_keys(&site, tera, locators, &keys);
+            let rendered = render::render_keys(&site, locators, &keys);
             self.deferred = Some(deferred);
             return Some(match rendered {
                 Ok(files) => Ok(Outcome::Built {
@@ -346,14 +345,20 @@ impl Incremental {
     }
 }
 
-fn site_of<'a>(config: &'a Config, geo: &'a GeoData, model: &'a Model) -> Site<'a> {
-    Site {
+fn site_of<'a>(
+    config: &'a Config,
+    geo: &'a GeoData,
+    model: &'a Model,
+    templates: &'a tera::Tera,
+) -> Site<'a> {
+    Site::new(
         config,
-        atlas: &model.atlas,
-        layers: &geo.layers,
-        regions: &model.regions,
-        index: &model.index,
-    }
+        &model.atlas,
+        &geo.layers,
+        &model.regions,
+        &model.index,
+        templates,
+    )
 }
 
 /// The pages of every record file, parsed or not, so links into records left out for their

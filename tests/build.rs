@@ -328,11 +328,14 @@ fn lists_show_the_themes_incident_item_once_rendered() {
     assert!(lists >= 5, "only {lists} pages list incidents");
 
     // The same theme with the lists calling the macro for every entry.
-    let inline = marked.replace("i.item_html", "i.no_such_field");
-    std::fs::write(&macros, inline).expect("write macros");
-    let timeline = theme.join("templates/timeline.html");
-    let listed = std::fs::read_to_string(&timeline).expect("read timeline");
-    std::fs::write(&timeline, listed.replace("i.item_html", "i.no_such_field")).expect("write");
+    for entry in walkdir::WalkDir::new(theme.join("templates")) {
+        let path = entry.expect("walk theme").into_path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let listed = std::fs::read_to_string(&path).expect("read template");
+            std::fs::write(&path, listed.replace("i.item_html", "i.no_such_field"))
+                .expect("write template");
+        }
+    }
     let called = site.path().join("called");
     let result = build(site.path(), &called, "https://example.org/");
     assert!(result.status.success(), "{}", text(&result));

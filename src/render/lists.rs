@@ -140,14 +140,13 @@ pub fn month_anchor(year: i32, month: u32) -> String {
 /// order: consecutive incidents of one year and month are grouped under their headings.
 /// `year_stats` gives the figures shown beside each year (of the whole list, not the page);
 /// `before` is the incident shown just before the run (on the previous page), so headings
-/// that continue from there say so. The cards are borrowed from the site's memo: the page's
-/// context is their only copy.
-pub fn grouped<'s>(
-    site: &'s Site,
+/// that continue from there say so.
+pub fn grouped(
+    site: &Site,
     items: &[usize],
     before: Option<usize>,
     year_stats: &dyn Fn(i32) -> Stats,
-) -> Vec<YearGroup<'s>> {
+) -> Vec<YearGroup> {
     let key = |i: usize| (site.atlas.incidents[i].date.year(), month_key(site, i));
     let mut years: Vec<YearGroup> = Vec::new();
     let mut current: Option<(i32, u32)> = before.map(key);
@@ -178,7 +177,7 @@ pub fn grouped<'s>(
             });
         }
         if let Some(m) = group.months.last_mut() {
-            m.incidents.push(site.card(i));
+            m.incidents.push(site.incident_card(i));
         }
         current = Some((year, month));
         first = false;
@@ -189,22 +188,22 @@ pub fn grouped<'s>(
 /// A year of a grouped list: `year`, `anchor`, `stats` (of the whole list), `continued`
 /// (from the previous page) and its `months`.
 #[derive(Serialize)]
-pub struct YearGroup<'s> {
+pub struct YearGroup {
     year: i32,
     anchor: String,
     stats: Value,
     continued: bool,
-    months: Vec<MonthGroup<'s>>,
+    months: Vec<MonthGroup>,
 }
 
 /// A month of a grouped list (month 0: not reported), with its incidents' cards.
 #[derive(Serialize)]
-pub struct MonthGroup<'s> {
+pub struct MonthGroup {
     month: u32,
     label: String,
     anchor: String,
     continued: bool,
-    incidents: Vec<&'s Value>,
+    incidents: Vec<Value>,
 }
 
 /// The pages of a list: `(page number, item range)`.

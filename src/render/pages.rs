@@ -622,7 +622,7 @@ fn incidents_index(site: &Site, items: &[usize], n: usize) -> Page {
         "incidents",
         "All incidents in a table",
     );
-    let rows: Vec<&Value> = part.items.iter().map(|&i| site.card(i)).collect();
+    let rows: Vec<Value> = part.items.iter().map(|&i| site.incident_card(i)).collect();
     p.context.insert("incidents", &rows);
     p.context.insert("total", &items.len());
     p.context.insert("pager", &part.pager);
@@ -761,7 +761,7 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
                 .find(|p| p.actor == actor.slug)
                 .map(|p| p.attribution);
             ActorItem {
-                card: site.card(i),
+                card: site.incident_card(i),
                 status: status.map(|s| s.term()),
                 status_label: status.map(|s| s.label()),
             }
@@ -790,9 +790,9 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
 
 /// An incident on an actor's page: its card and how the incident ties it to the actor.
 #[derive(serde::Serialize)]
-struct ActorItem<'s> {
+struct ActorItem {
     #[serde(flatten)]
-    card: &'s Value,
+    card: Value,
     status: Option<&'static str>,
     status_label: Option<&'static str>,
 }

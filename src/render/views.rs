@@ -13,15 +13,15 @@ use crate::regions::Level;
 use crate::validate::vocab::Attribution;
 
 /// Values that many pages of one build show, each made once, on first use: an incident's
-/// card appears on its own page, its regions', its actors', its year's and its neighbours'.
+/// list entry appears on its regions' pages, its actors', its year's and its neighbours'.
 pub struct Shared {
-    cards: Vec<OnceLock<Value>>,
+    items: Vec<OnceLock<Option<String>>>,
 }
 
 impl Shared {
     pub fn new(incidents: usize) -> Shared {
         Shared {
-            cards: (0..incidents).map(|_| OnceLock::new()).collect(),
+            items: (0..incidents).map(|_| OnceLock::new()).collect(),
         }
     }
 }
@@ -84,35 +84,29 @@ impl Site<'_> {
         }
     }
 
-    /// The short form used in lists and on the map.
+    /// The short form used in lists and on the map, with `item_html`: the incident's entry
+    /// in lists, rendered by the theme's `incident_item` macro once per build (left out when
+    /// the theme has none or it fails here; the list templates then call the macro
+    /// themselves, which reports the error on the page).
     pub fn incident_card(&self, i: usize) -> Value {
-        self.card(i).clone()
-    }
-
-    /// `incident_card`, borrowed from the memo (made on first use).
-    pub fn card(&self, i: usize) -> &Value {
-        match self.shared.cards.get(i) {
-            Some(memo) => memo.get_or_init(|| self.make_card(i)),
-            None => &Value::Null,
-        }
-    }
-
-    /// The card with `item_html`: the incident's entry in lists, rendered by the theme's
-    /// `incident_item` macro (left out when the theme has none or it fails here; the list
-    /// templates then call the macro themselves, which reports the error on the page).
-    fn make_card(&self, i: usize) -> Value {
         let mut card = self.card_fields(i);
-        if self.templates.get_template(super::ITEM_TEMPLATE).is_ok() {
-            let mut context = tera::Context::new();
-            context.insert("i", &card);
-            if let Ok(html) = self.templates.render(super::ITEM_TEMPLATE, &context) {
-                let html = String::from_utf8(super::compact::compact(&html)).unwrap_or(html);
-                if let Value::Object(fields) = &mut card {
-                    fields.insert("item_html".to_string(), Value::String(html));
-                }
-            }
+        let item = self
+            .shared
+            .items
+            .get(i)
+            .and_then(|memo| memo.get_or_init(|| self.list_entry(&card)).as_ref());
+        if let (Some(html), Value::Object(fields)) = (item, &mut card) {
+            fields.insert("item_html".to_string(), Value::String(html.clone()));
         }
         card
+    }
+
+    fn list_entry(&self, card: &Value) -> Option<String> {
+        self.templates.get_template(super::ITEM_TEMPLATE).ok()?;
+        let mut context = tera::Context::new();
+        context.insert("i", card);
+        let html = self.templates.render(super::ITEM_TEMPLATE, &context).ok()?;
+        String::from_utf8(super::compact::compact(&html)).ok()
     }
 
     fn card_fields(&self, i: usize) -> Value {

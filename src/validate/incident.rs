@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Datelike;
 
 use super::vocab::{Attribution, DatePrecision, IncidentType, Target};
-use super::{date_of, is_slug, place, placeholder, sources, suggest, term_hint, Context};
+use super::{date_of, is_slug, place, placeholder, sources, suggest, term_hint, Lookup};
 use crate::atlas::{Figure, Incident, Perpetrator};
 use crate::content::{Loaded, RawContent, RawFigure, RawIncident};
 use crate::diagnostic::Diagnostic;
@@ -14,7 +14,7 @@ use crate::diagnostic::Diagnostic;
 /// Returns the checked incident, or `None` if it has errors.
 pub fn check(
     loaded: &Loaded<RawIncident>,
-    ctx: &mut Context,
+    ctx: &Lookup,
     actors: &BTreeSet<&str>,
     incidents: &BTreeMap<&str, usize>,
 ) -> (Option<Incident>, Vec<Diagnostic>) {

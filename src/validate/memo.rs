@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::{incident, Context};
+use super::{incident, Lookup};
 use crate::atlas::Incident;
 use crate::content::{Loaded, RawContent, RawIncident, SourceText};
 use crate::diagnostic::Diagnostic;
@@ -74,7 +74,7 @@ impl LinkMemo {
     pub(super) fn check(
         &mut self,
         loaded: &Loaded<RawIncident>,
-        ctx: &mut Context,
+        ctx: &Lookup,
         actors: &BTreeSet<&str>,
         incidents: &BTreeMap<&str, usize>,
     ) -> (Option<Arc<Incident>>, Vec<Diagnostic>) {

@@ -12,10 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use toml::value::Datetime;
 use toml::Spanned;
 
-use crate::atlas::{Atlas, Source};
+use crate::atlas::{Atlas, Incident, Source};
 use crate::content::{FileKind, Loaded, RawContent, RawSource};
 use crate::diagnostic::Diagnostic;
 use crate::geo::Layer;
@@ -27,6 +28,15 @@ pub use memo::LinkMemo;
 /// What validation needs besides the content.
 pub struct Context<'a> {
     pub regions: &'a mut RegionTree,
+    pub layers: &'a [Layer],
+    pub today: NaiveDate,
+}
+
+/// What checking one incident reads: `Context` without the right to add regions (every
+/// country the incidents name is added before they are checked, so they can be checked in
+/// parallel).
+pub struct Lookup<'a> {
+    pub regions: &'a RegionTree,
     pub layers: &'a [Layer],
     pub today: NaiveDate,
 }
@@ -70,19 +80,32 @@ pub fn link_with(
     if let Some(memo) = memo.as_deref_mut() {
         memo.prepare(raw, ctx.today, &actor_slugs, &incident_ids);
     }
-    let mut incidents = Vec::new();
-    for loaded in &raw.incidents {
-        let (incident, mut diags) = match memo.as_deref_mut() {
-            Some(memo) => memo.check(loaded, ctx, &actor_slugs, &incident_ids),
-            None => {
-                let (incident, diags) = incident::check(loaded, ctx, &actor_slugs, &incident_ids);
+    place::add_countries(raw, ctx.regions);
+    let lookup = Lookup {
+        regions: ctx.regions,
+        layers: ctx.layers,
+        today: ctx.today,
+    };
+    let checked: Vec<(Option<Arc<Incident>>, Vec<Diagnostic>)> = match memo.as_deref_mut() {
+        Some(memo) => raw
+            .incidents
+            .iter()
+            .map(|loaded| memo.check(loaded, &lookup, &actor_slugs, &incident_ids))
+            .collect(),
+        None => raw
+            .incidents
+            .par_iter()
+            .map(|loaded| {
+                let (incident, diags) =
+                    incident::check(loaded, &lookup, &actor_slugs, &incident_ids);
                 (incident.map(Arc::new), diags)
-            }
-        };
+            })
+            .collect(),
+    };
+    let mut incidents = Vec::with_capacity(checked.len());
+    for (incident, mut diags) in checked {
         diagnostics.append(&mut diags);
-        if let Some(i) = incident {
-            incidents.push(i);
-        }
+        incidents.extend(incident);
     }
     incident::check_duplicates(raw, &incidents, &mut diagnostics);
     incidents.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));

@@ -2,10 +2,10 @@
 //! suggestions), checks its coordinates, and finds the region that holds it.
 
 use super::vocab::{country_name, GeoPrecision, COUNTRIES};
-use super::{placeholder, term_hint, Context};
+use super::{placeholder, term_hint, Lookup};
 use crate::content::{Loaded, RawIncident};
 use crate::diagnostic::Diagnostic;
-use crate::regions::Level;
+use crate::regions::{Level, RegionTree};
 
 /// Points this far outside their declared district are still accepted (border tolerance).
 pub const BORDER_TOLERANCE_KM: f64 = 1.0;
@@ -18,13 +18,30 @@ pub struct Placement {
     pub place_name: Option<String>,
 }
 
+/// The ISO code an incident gives for its country, as `place` reads it.
+fn country_code(raw: &RawIncident) -> String {
+    raw.country.get_ref().trim().to_uppercase()
+}
+
+/// Adds to the tree every country the incidents name with a known code that it lacks, in
+/// the order the incidents come (so region numbers do not depend on how checks are
+/// scheduled).
+pub fn add_countries(raw: &crate::content::RawContent, regions: &mut RegionTree) {
+    for loaded in &raw.incidents {
+        let iso = country_code(&loaded.value);
+        if country_name(&iso).is_some() || regions.country(&iso).is_some() {
+            regions.ensure_country(&iso);
+        }
+    }
+}
+
 pub fn place(
     loaded: &Loaded<RawIncident>,
-    ctx: &mut Context,
+    ctx: &Lookup,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Placement> {
     let raw = &loaded.value;
-    let iso = raw.country.get_ref().trim().to_uppercase();
+    let iso = country_code(raw);
     if country_name(&iso).is_none() && ctx.regions.country(&iso).is_none() {
         diags.push(
             loaded
@@ -40,7 +57,8 @@ pub fn place(
         );
         return None;
     }
-    let country = ctx.regions.ensure_country(&iso);
+    // `add_countries` added every country with a known code.
+    let country = ctx.regions.country(&iso)?;
     let home = iso == ctx.regions.home_country;
 
     // Coordinates.

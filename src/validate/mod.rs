@@ -86,7 +86,7 @@ pub fn link_with(
         layers: ctx.layers,
         today: ctx.today,
     };
-    let checked: Vec<(Option<Arc<Incident>>, Vec<Diagnostic>)> = match memo.as_deref_mut() {
+    let checked: Vec<(Option<Arc<Incident>>, Vec<Diagnostic>)> = match memo {
         Some(memo) => raw
             .incidents
             .iter()

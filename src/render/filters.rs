@@ -12,8 +12,15 @@ use crate::regions::Level;
 /// The template variable `filters`: `home` (heading of the home provinces), `types`, `actors`, `provinces`, `abroad` (lists of
 /// `{value, label, count}`), `unattributed` (count of incidents naming no actor), and
 /// `date_min` / `date_max` (ISO dates bounding every incident's span), `years` (those with
-/// incidents, for the year shortcut), and `show_counts`.
+/// incidents, for the year shortcut), and `show_counts`. Made once per build.
 pub fn choices(site: &Site) -> Value {
+    site.shared
+        .filters
+        .get_or_init(|| make_choices(site))
+        .clone()
+}
+
+fn make_choices(site: &Site) -> Value {
     let incidents = &site.atlas.incidents;
     let mut types: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
     for incident in incidents {
@@ -81,7 +88,13 @@ pub fn choices(site: &Site) -> Value {
 /// names no actor, else 0), for pages that must not change whenever a count does: the
 /// timeline's year pages.
 pub fn choices_without_counts(site: &Site) -> Value {
-    let mut value = choices(site);
+    site.shared
+        .filters_without_counts
+        .get_or_init(|| without_counts(choices(site)))
+        .clone()
+}
+
+fn without_counts(mut value: Value) -> Value {
     for list in ["types", "actors", "provinces", "abroad"] {
         if let Some(items) = value[list].as_array_mut() {
             for item in items {

@@ -45,7 +45,7 @@ pub struct Site<'a> {
     pub index: &'a SiteIndex,
     /// The theme's templates (`load_templates`).
     pub templates: &'a tera::Tera,
-    shared: views::Shared,
+    pub(crate) shared: views::Shared,
 }
 
 impl<'a> Site<'a> {

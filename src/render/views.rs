@@ -16,12 +16,18 @@ use crate::validate::vocab::Attribution;
 /// list entry appears on its regions' pages, its actors', its year's and its neighbours'.
 pub struct Shared {
     items: Vec<OnceLock<Option<String>>>,
+    /// The filter forms' choices, with and without counts (`filters`): every timeline page
+    /// shows them, and making them reads every incident.
+    pub(super) filters: OnceLock<Value>,
+    pub(super) filters_without_counts: OnceLock<Value>,
 }
 
 impl Shared {
     pub fn new(incidents: usize) -> Shared {
         Shared {
             items: (0..incidents).map(|_| OnceLock::new()).collect(),
+            filters: OnceLock::new(),
+            filters_without_counts: OnceLock::new(),
         }
     }
 }

@@ -4,6 +4,9 @@
 //! edit changes.
 
 use chrono::Datelike;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -204,6 +207,74 @@ pub struct MonthGroup {
     anchor: String,
     continued: bool,
     incidents: Vec<Value>,
+}
+
+/// What the pages of a list show of the whole list, worked out once per list and build:
+/// each of its pages would otherwise read the whole list (quadratic in its length).
+pub struct ListFacts {
+    /// The first and last day of each page's incidents (ISO dates), by page.
+    pub spans: Vec<(String, String)>,
+    /// Each year's first position in the list, in list order.
+    pub year_starts: Vec<(i32, usize)>,
+    /// Each run of one month (`month_key`): month, first position, length, in list order.
+    pub month_runs: Vec<(u32, usize, usize)>,
+    /// The figures of the whole list.
+    pub stats: Stats,
+}
+
+impl ListFacts {
+    fn of(site: &Site, key: ListKey, items: &[usize]) -> ListFacts {
+        let incidents = &site.atlas.incidents;
+        let spans = pages(site, key, items.len())
+            .into_iter()
+            .map(|(_, range)| span(site, &items[range]))
+            .collect();
+        let mut year_starts: Vec<(i32, usize)> = Vec::new();
+        let mut month_runs: Vec<(u32, usize, usize)> = Vec::new();
+        let mut stats = Stats::default();
+        for (pos, &i) in items.iter().enumerate() {
+            let year = incidents[i].date.year();
+            if year_starts.last().map(|y| y.0) != Some(year) {
+                year_starts.push((year, pos));
+            }
+            let month = month_key(site, i);
+            match month_runs.last_mut() {
+                Some(run) if run.0 == month => run.2 += 1,
+                _ => month_runs.push((month, pos, 1)),
+            }
+            stats.add(&incidents[i]);
+        }
+        ListFacts {
+            spans,
+            year_starts,
+            month_runs,
+            stats,
+        }
+    }
+}
+
+/// Per-build memo of `ListFacts`, by list.
+#[derive(Default)]
+pub struct FactsMemo(Mutex<BTreeMap<ListKey, Arc<ListFacts>>>);
+
+impl Site<'_> {
+    /// The facts of the list `key`, whose incidents (in display order) are `items`.
+    pub fn list_facts(&self, key: ListKey, items: &[usize]) -> Arc<ListFacts> {
+        let memo = &self.shared.lists.0;
+        if let Some(facts) = memo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return facts.clone();
+        }
+        let facts = Arc::new(ListFacts::of(self, key, items));
+        memo.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_insert(facts)
+            .clone()
+    }
 }
 
 /// The pages of a list: `(page number, item range)`.

@@ -105,12 +105,7 @@ fn slice<'a>(
         .get(n.saturating_sub(1))
         .map(|(_, r)| r.clone())
         .unwrap_or(0..0);
-    let spans: Option<Vec<(String, String)>> = spans.then(|| {
-        pages
-            .iter()
-            .map(|(_, r)| lists::span(site, &items[r.clone()]))
-            .collect()
-    });
+    let facts = spans.then(|| site.list_facts(key, items));
     let before = range.start.checked_sub(1).map(|b| items[b]);
     ListSlice {
         items: &items[range],
@@ -121,7 +116,7 @@ fn slice<'a>(
             n,
             pages.len(),
             label,
-            spans.as_deref(),
+            facts.as_ref().map(|f| f.spans.as_slice()),
         ),
         total: pages.len(),
     }
@@ -377,18 +372,9 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
     );
     let per_page = lists::per_page(site, key);
     // Where each month starts: a link to its page (here: just the anchor).
+    let facts = site.list_facts(key, items);
     let mut months: Vec<Value> = Vec::new();
-    let mut seen: Option<u32> = None;
-    for (pos, &i) in items.iter().enumerate() {
-        let month = lists::month_key(site, i);
-        if seen == Some(month) {
-            continue;
-        }
-        seen = Some(month);
-        let end = items[pos..]
-            .iter()
-            .position(|&j| lists::month_key(site, j) != month)
-            .map_or(items.len(), |k| pos + k);
+    for &(month, pos, count) in &facts.month_runs {
         let (first, last) = lists::calendar_span(year, Some(month));
         let on = super::paging::page_of(pos, per_page);
         let anchor = lists::month_anchor(year, month);
@@ -405,7 +391,7 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
                 chrono::NaiveDate::from_ymd_opt(year, month, 1).map(|d| d.format("%B").to_string()).unwrap_or_default()
             },
             "url": url,
-            "count": end - pos,
+            "count": count,
             "first": first,
             "last": last,
         }));
@@ -579,13 +565,7 @@ fn jump_to_years(site: &Site, key: ListKey, items: &[usize], n: usize) -> Vec<Va
     let dir = lists::dir(site, key);
     let per_page = lists::per_page(site, key);
     let mut out = Vec::new();
-    let mut seen = None;
-    for (pos, &i) in items.iter().enumerate() {
-        let year = chrono::Datelike::year(&site.atlas.incidents[i].date);
-        if seen == Some(year) {
-            continue;
-        }
-        seen = Some(year);
+    for &(year, pos) in &site.list_facts(key, items).year_starts {
         let on = super::paging::page_of(pos, per_page);
         let anchor = lists::year_anchor(year);
         let url = if on == n {
@@ -747,10 +727,7 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
         "actors",
         &description,
     );
-    let mut stats = crate::index::Stats::default();
-    for &i in items {
-        stats.add(&site.atlas.incidents[i]);
-    }
+    let stats = site.list_facts(key, items).stats.clone();
     let cards: Vec<ActorItem> = part
         .items
         .iter()

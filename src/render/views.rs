@@ -20,6 +20,8 @@ pub struct Shared {
     /// shows them, and making them reads every incident.
     pub(super) filters: OnceLock<Value>,
     pub(super) filters_without_counts: OnceLock<Value>,
+    /// What each paged list's pages show of the whole list.
+    pub(super) lists: super::lists::FactsMemo,
 }
 
 impl Shared {
@@ -28,6 +30,7 @@ impl Shared {
             items: (0..incidents).map(|_| OnceLock::new()).collect(),
             filters: OnceLock::new(),
             filters_without_counts: OnceLock::new(),
+            lists: Default::default(),
         }
     }
 }

@@ -109,6 +109,15 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
+    // Checked first: a contributed link could point anywhere on the machine that builds.
+    if is_symlink {
+        return Err(Diagnostic::error(
+            &shown,
+            "symlink",
+            "this is a symbolic link: sitrep does not follow links under content/",
+        )
+        .with_hint("replace the link with the file or folder itself"));
+    }
     let (kind, slug) = classify(&parts).map_err(|hint| {
         Diagnostic::error(
             &shown,
@@ -117,14 +126,6 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
         )
         .with_hint(hint)
     })?;
-    if is_symlink {
-        return Err(Diagnostic::error(
-            &shown,
-            "symlink",
-            "content files may not be symbolic links",
-        )
-        .with_hint("replace the link with the file itself"));
-    }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
@@ -214,5 +215,33 @@ mod tests {
             Ok((FileKind::Aliases, "aliases".into()))
         );
         assert!(classify(&parts("README.md")).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_reported_not_followed() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("tempdir");
+        let secret = outside.path().join("secret.toml");
+        std::fs::write(&secret, "title = \"outside the site\"\n").expect("write");
+        let year = site.path().join("content/incidents/2024");
+        std::fs::create_dir_all(&year).expect("mkdir");
+        std::os::unix::fs::symlink(&secret, year.join("2024-01-01-x.toml")).expect("link");
+        std::os::unix::fs::symlink(outside.path(), site.path().join("content/actors"))
+            .expect("link");
+        let (files, diagnostics) = discover(site.path());
+        assert!(files.is_empty(), "a link was read");
+        let mut found: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .map(|d| (d.file.as_str(), d.kind))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("content/actors", "symlink"),
+                ("content/incidents/2024/2024-01-01-x.toml", "symlink")
+            ]
+        );
     }
 }

@@ -376,16 +376,14 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
     let mut months: Vec<Value> = Vec::new();
     for &(month, pos, count) in &facts.month_runs {
         let (first, last) = lists::calendar_span(year, Some(month));
-        let on = super::paging::page_of(pos, per_page);
-        let anchor = lists::month_anchor(year, month);
-        let url = if on == n {
-            format!("#{anchor}")
-        } else {
-            format!(
-                "{}#{anchor}",
-                site.config.url(&super::paging::page_dir(&dir, on))
-            )
-        };
+        let url = anchor_url(
+            site,
+            &dir,
+            n,
+            pos,
+            per_page,
+            &lists::month_anchor(year, month),
+        );
         months.push(json!({
             "label": if month == 0 { "Month not reported".to_string() } else {
                 chrono::NaiveDate::from_ymd_opt(year, month, 1).map(|d| d.format("%B").to_string()).unwrap_or_default()
@@ -559,6 +557,27 @@ fn region(
     p
 }
 
+/// A link from page `n` of the list at `dir` to `anchor` beside the item at `pos`: just the
+/// anchor when that item is on page `n`, else the URL of its page with the anchor.
+fn anchor_url(
+    site: &Site,
+    dir: &str,
+    n: usize,
+    pos: usize,
+    per_page: usize,
+    anchor: &str,
+) -> String {
+    let on = super::paging::page_of(pos, per_page);
+    if on == n {
+        format!("#{anchor}")
+    } else {
+        format!(
+            "{}#{anchor}",
+            site.config.url(&super::paging::page_dir(dir, on))
+        )
+    }
+}
+
 /// Jump-to-year links of a list grouped by year: the anchor of each year's first heading, on
 /// this page (`#y2024`) or on the page where it starts.
 fn jump_to_years(site: &Site, key: ListKey, items: &[usize], n: usize) -> Vec<Value> {
@@ -566,16 +585,7 @@ fn jump_to_years(site: &Site, key: ListKey, items: &[usize], n: usize) -> Vec<Va
     let per_page = lists::per_page(site, key);
     let mut out = Vec::new();
     for &(year, pos) in &site.list_facts(key, items).year_starts {
-        let on = super::paging::page_of(pos, per_page);
-        let anchor = lists::year_anchor(year);
-        let url = if on == n {
-            format!("#{anchor}")
-        } else {
-            format!(
-                "{}#{anchor}",
-                site.config.url(&super::paging::page_dir(&dir, on))
-            )
-        };
+        let url = anchor_url(site, &dir, n, pos, per_page, &lists::year_anchor(year));
         out.push(json!({"label": year, "url": url}));
     }
     if out.len() > 1 {

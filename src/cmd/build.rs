@@ -30,15 +30,17 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         }
     }
     let out = &summary.output;
+    let figures = format!(
+        "{} pages ({} incidents; {} files, {}",
+        summary.pages,
+        summary.incidents,
+        out.files,
+        human_bytes(out.bytes)
+    );
+    let took = format!("{:.2} s → {}", summary.seconds, config.output_dir.display());
     if summary.up_to_date {
         ui.success(&format!(
-            "up to date: {} pages ({} incidents; {} files, {}) unchanged since the last build, nothing rendered or written (--force rebuilds) in {:.2} s → {}",
-            summary.pages,
-            summary.incidents,
-            out.files,
-            human_bytes(out.bytes),
-            summary.seconds,
-            config.output_dir.display()
+            "up to date: {figures}) unchanged since the last build, nothing rendered or written (--force rebuilds) in {took}"
         ));
         return Ok(ExitCode::SUCCESS);
     }
@@ -50,14 +52,6 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
             out.written, out.unchanged, out.removed
         )
     };
-    ui.success(&format!(
-        "built {} pages ({} incidents; {} files, {}; {written}) in {:.2} s → {}",
-        summary.pages,
-        summary.incidents,
-        out.files,
-        human_bytes(out.bytes),
-        summary.seconds,
-        config.output_dir.display()
-    ));
+    ui.success(&format!("built {figures}; {written}) in {took}"));
     Ok(ExitCode::SUCCESS)
 }

@@ -76,5 +76,7 @@
   events.addEventListener('reload', function () { window.location.reload(); });
   events.addEventListener('css', restyle);
   events.addEventListener('diagnostics', refreshOverlay);
-  refreshOverlay();
+  // `hello` arrives once the stream is subscribed (on every reconnect too): the overlay is
+  // fetched then, so a build that ended while the page was connecting is never missed.
+  events.addEventListener('hello', refreshOverlay);
 })();

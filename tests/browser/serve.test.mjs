@@ -105,8 +105,10 @@ test('a page reloads by itself, shows the overlay for bad content, and restyles 
   // Live reload: no user action, the heading changes because the page reloaded.
   const incident = join(work, 'site', INCIDENT);
   edit(incident, 'Attack on a police post in Beta', 'Raid on the Beta police post');
+  // The new heading can be parsed before the reloaded page's load event reaches us: wait for both.
   await page.waitForFunction(() => document.querySelector('h1')?.textContent.includes('Raid'), null, { timeout: WAIT });
-  assert.ok(loads >= 2, 'the page was reloaded');
+  await until(() => loads >= 2, 'the reloaded page fires its load event');
+  await page.waitForTimeout(300);
 
   // Bad content: the overlay lists the file, line and hint; the last good page stays.
   edit(incident, 'killed = 5', 'killed = = 5');

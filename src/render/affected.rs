@@ -324,7 +324,7 @@ fn render_key(
             pages::list_page(site, list, items, n, locators)
         }
     };
-    render_page(site.templates, &page)
+    render_page(site.templates, page)
 }
 
 /// Data downloads, map data and feeds; `all_paths` are every output path of the site.

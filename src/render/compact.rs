@@ -41,22 +41,6 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
-/// Copies the whitespace run at `start` (inside a tag), replaced by one space when it holds
-/// a line break; returns the index after the run.
-fn collapse_run(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
-    let end = bytes[start..]
-        .iter()
-        .position(|&c| !is_space(c))
-        .map_or(bytes.len(), |p| start + p);
-    let run = &bytes[start..end];
-    if run.iter().any(|&c| c == b'\n' || c == b'\r') {
-        out.push(b' ');
-    } else {
-        out.extend_from_slice(run);
-    }
-    end
-}
-
 /// Copies the markup starting with `<` at `start` (a comment, a tag, or a raw element with
 /// its content); returns the index after it.
 fn copy_markup(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
@@ -80,30 +64,36 @@ fn copy_markup(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
 /// Copies one tag, from `<` to its `>`, collapsing line-breaking whitespace between its
 /// attributes to one space and leaving quoted values alone; returns the index after it.
 fn copy_tag(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
-    out.push(b'<');
+    // `from` starts the stretch not copied yet: bytes are copied in stretches, not one by one.
+    let mut from = start;
     let mut i = start + 1;
     while i < bytes.len() {
         match bytes[i] {
             b'>' => {
-                out.push(b'>');
+                out.extend_from_slice(&bytes[from..=i]);
                 return i + 1;
             }
             quote @ (b'"' | b'\'') => {
-                let end = bytes[i + 1..]
+                i = memchr::memchr(quote, &bytes[i + 1..]).map_or(bytes.len(), |q| i + 1 + q + 1);
+            }
+            b'\n' | b'\r' => {
+                let mut run_start = i;
+                while run_start > from && is_space(bytes[run_start - 1]) {
+                    run_start -= 1;
+                }
+                out.extend_from_slice(&bytes[from..run_start]);
+                out.push(b' ');
+                i = bytes[i..]
                     .iter()
-                    .position(|&c| c == quote)
-                    .map_or(bytes.len(), |p| i + 1 + p + 1);
-                out.extend_from_slice(&bytes[i..end]);
-                i = end;
+                    .position(|&c| !is_space(c))
+                    .map_or(bytes.len(), |q| i + q);
+                from = i;
             }
-            c if is_space(c) => i = collapse_run(bytes, i, out),
-            c => {
-                out.push(c);
-                i += 1;
-            }
+            _ => i += 1,
         }
     }
-    i
+    out.extend_from_slice(&bytes[from..]);
+    bytes.len()
 }
 
 /// The raw element a start tag (its bytes between `<` and `>`) opens, if any.
@@ -166,6 +156,12 @@ mod tests {
             c("<a\n   href=\"x\n  y\"\n   title='p\n q'>t</a>"),
             "<a href=\"x\n  y\" title='p\n q'>t</a>"
         );
+        // A `>` inside a quoted value does not end the tag; spaces without a break stay.
+        assert_eq!(
+            c("<a  title=\"a>b\"\n\t href='c'  >\n t</a>"),
+            "<a  title=\"a>b\" href='c'  >\nt</a>"
+        );
+        assert_eq!(c("<a\r\n  b"), "<a b");
     }
 
     #[test]

@@ -7,7 +7,6 @@ use chrono::Datelike;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::paging;
@@ -190,7 +189,6 @@ pub fn grouped(
 
 /// A year of a grouped list: `year`, `anchor`, `stats` (of the whole list), `continued`
 /// (from the previous page) and its `months`.
-#[derive(Serialize)]
 pub struct YearGroup {
     year: i32,
     anchor: String,
@@ -200,13 +198,37 @@ pub struct YearGroup {
 }
 
 /// A month of a grouped list (month 0: not reported), with its incidents' cards.
-#[derive(Serialize)]
 pub struct MonthGroup {
     month: u32,
     label: String,
     anchor: String,
     continued: bool,
     incidents: Vec<Value>,
+}
+
+impl From<YearGroup> for Value {
+    fn from(group: YearGroup) -> Value {
+        let months: Vec<Value> = group.months.into_iter().map(Value::from).collect();
+        object! {
+            "year": group.year,
+            "anchor": group.anchor,
+            "stats": group.stats,
+            "continued": group.continued,
+            "months": months,
+        }
+    }
+}
+
+impl From<MonthGroup> for Value {
+    fn from(group: MonthGroup) -> Value {
+        object! {
+            "month": group.month,
+            "label": group.label,
+            "anchor": group.anchor,
+            "continued": group.continued,
+            "incidents": group.incidents,
+        }
+    }
 }
 
 /// What the pages of a list show of the whole list, worked out once per list and build:

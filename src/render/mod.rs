@@ -3,6 +3,16 @@
 //! layers, feeds and static assets, each handed to a `Sink` as soon as it is made (the write
 //! stage for a build). Nothing here touches the output folder.
 
+/// A JSON object whose values are moved in (`Value::from`). `serde_json::json!` stores a
+/// serialized copy of each value instead, which for a page's cards and lists doubles the work.
+macro_rules! object {
+    ($($key:literal : $value:expr),* $(,)?) => {{
+        let mut map = serde_json::Map::new();
+        $( map.insert(String::from($key), serde_json::Value::from($value)); )*
+        serde_json::Value::Object(map)
+    }};
+}
+
 mod affected;
 mod assets;
 mod compact;
@@ -73,7 +83,30 @@ impl<'a> Site<'a> {
 pub struct Page {
     pub path: String,
     pub template: &'static str,
-    pub context: tera::Context,
+    pub context: Vars,
+}
+
+/// A page's template variables. Unlike `tera::Context::insert`, which stores a serialized
+/// copy of what it is given, `put` moves a value in: a page's incident cards and lists are
+/// made for that page alone, so copying them would double the work.
+#[derive(Default)]
+pub struct Vars(serde_json::Map<String, serde_json::Value>);
+
+impl Vars {
+    /// Sets `key` to a copy of `value` (for small values: flags, counts, labels).
+    pub fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        self.put(key, serde_json::to_value(value).unwrap_or_default());
+    }
+
+    /// Sets `key` to `value`, moved in.
+    pub fn put(&mut self, key: &str, value: serde_json::Value) {
+        self.0.insert(key.to_string(), value);
+    }
+
+    fn into_context(self) -> tera::Context {
+        // An object always converts.
+        tera::Context::from_value(serde_json::Value::Object(self.0)).unwrap_or_default()
+    }
 }
 
 pub use affected::{
@@ -214,13 +247,13 @@ impl Sink for Recorder<'_> {
 }
 
 /// Renders one page and removes the templates' indentation.
-fn render_page(tera: &tera::Tera, page: &Page) -> anyhow::Result<OutputFile> {
+fn render_page(tera: &tera::Tera, page: Page) -> anyhow::Result<OutputFile> {
     let html = tera
-        .render(page.template, &page.context)
+        .render(page.template, &page.context.into_context())
         .map_err(|e| anyhow::anyhow!(template_error(&e)))
         .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
     Ok(OutputFile {
-        path: page.path.clone(),
+        path: page.path,
         bytes: compact::compact(&html),
     })
 }

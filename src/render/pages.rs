@@ -142,25 +142,11 @@ fn page(
     section: &str,
     description: &str,
 ) -> Page {
-    let mut context = tera::Context::new();
+    let mut context = super::Vars::default();
     let cfg = &site.config;
     let url_path = path.strip_suffix("index.html").unwrap_or(path);
-    context.insert(
-        "site",
-        &json!({
-            "title": cfg.site.title,
-            "description": cfg.site.description,
-            "base": cfg.base_path,
-            "base_url": cfg.base_url,
-            "language": cfg.site.language,
-            "data_license": cfg.site.data.license,
-            "data_license_url": cfg.site.data.license_url,
-            "data_attribution": cfg.site.data.attribution,
-            "boundary_attribution": boundary_attribution(site),
-            "tile_url": cfg.site.map.tile_url,
-            "tile_attribution": cfg.site.map.tile_attribution,
-        }),
-    );
+    let site_vars = site.shared.site_vars.get_or_init(|| site_vars(site));
+    context.put("site", site_vars.clone());
     context.insert("page_title", title);
     context.insert("section", section);
     context.insert(
@@ -171,12 +157,30 @@ fn page(
             description
         },
     );
-    context.insert("canonical", &cfg.absolute_url(url_path));
+    context.put("canonical", Value::from(cfg.absolute_url(url_path)));
     context.insert("pager", &Value::Null);
     Page {
         path: path.to_string(),
         template,
         context,
+    }
+}
+
+/// The `site` variable of every page.
+fn site_vars(site: &Site) -> Value {
+    let cfg = &site.config;
+    object! {
+        "title": cfg.site.title.as_str(),
+        "description": cfg.site.description.as_str(),
+        "base": cfg.base_path.as_str(),
+        "base_url": cfg.base_url.as_str(),
+        "language": cfg.site.language.as_str(),
+        "data_license": cfg.site.data.license.as_str(),
+        "data_license_url": cfg.site.data.license_url.clone(),
+        "data_attribution": cfg.site.data.attribution.clone(),
+        "boundary_attribution": boundary_attribution(site),
+        "tile_url": cfg.site.map.tile_url.clone(),
+        "tile_attribution": cfg.site.map.tile_attribution.clone(),
     }
 }
 
@@ -400,10 +404,10 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
         &json!({"year": year, "stats": site.stats_view(&stats)}),
     );
     p.context.insert("years", &timeline_years(site, Some(year)));
-    p.context.insert("months", &months);
-    p.context.insert(
+    p.context.put("months", Value::from(months));
+    p.context.put(
         "timeline",
-        &lists::grouped(site, part.items, part.before, &year_stats),
+        Value::from(lists::grouped(site, part.items, part.before, &year_stats)),
     );
     p.context.insert("pager", &part.pager);
     p.context
@@ -498,9 +502,9 @@ fn region(
         .insert("stats", &site.stats_view(&site.index.region_stats[r]));
     let region_years = &site.index.region_years[r];
     let year_stats = |y: i32| region_years.get(&y).cloned().unwrap_or_default();
-    p.context.insert(
+    p.context.put(
         "timeline",
-        &lists::grouped(site, part.items, part.before, &year_stats),
+        Value::from(lists::grouped(site, part.items, part.before, &year_stats)),
     );
     p.context
         .insert("jump", &jump_to_years(site, key, items, n));
@@ -613,7 +617,7 @@ fn incidents_index(site: &Site, items: &[usize], n: usize) -> Page {
         "All incidents in a table",
     );
     let rows: Vec<Value> = part.items.iter().map(|&i| site.incident_card(i)).collect();
-    p.context.insert("incidents", &rows);
+    p.context.put("incidents", Value::from(rows));
     p.context.insert("total", &items.len());
     p.context.insert("pager", &part.pager);
     p
@@ -631,7 +635,7 @@ pub(super) fn incident(site: &Site, i: usize) -> Page {
         "incidents",
         &description,
     );
-    p.context.insert("incident", &site.incident_full(i));
+    p.context.put("incident", site.incident_full(i));
     p
 }
 
@@ -738,7 +742,8 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
         &description,
     );
     let stats = site.list_facts(key, items).stats.clone();
-    let cards: Vec<ActorItem> = part
+    // Each card also says how the incident ties it to the actor (`status`, `status_label`).
+    let cards: Vec<Value> = part
         .items
         .iter()
         .map(|&i| {
@@ -747,41 +752,66 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
                 .iter()
                 .find(|p| p.actor == actor.slug)
                 .map(|p| p.attribution);
-            ActorItem {
-                card: site.incident_card(i),
-                status: status.map(|s| s.term()),
-                status_label: status.map(|s| s.label()),
+            let mut card = site.incident_card(i);
+            if let Value::Object(fields) = &mut card {
+                fields.insert("status".into(), Value::from(status.map(|s| s.term())));
+                fields.insert(
+                    "status_label".into(),
+                    Value::from(status.map(|s| s.label())),
+                );
+            }
+            card
+        })
+        .collect();
+    let designations: Vec<Value> = actor
+        .designations
+        .iter()
+        .map(|d| {
+            object! {
+                "name": d.name.as_str(),
+                "by": d.by.clone(),
+                "since": d.since.map(|s| s.format("%B %Y").to_string()),
             }
         })
         .collect();
+    let link =
+        |slug: &String| object! {"name": site.actor_label(slug), "url": site.actor_url(slug)};
+    let children: Vec<Value> = site
+        .index
+        .actor_children
+        .get(&actor.slug)
+        .map(|c| c.iter().map(link).collect())
+        .unwrap_or_default();
+    let first_page = n == 1;
+    let briefs: Vec<Value> = match site.index.actor_briefs.get(&actor.slug) {
+        Some(briefs) if first_page => briefs
+            .iter()
+            .map(|&b| site.brief_card(&site.atlas.briefs[b]))
+            .collect(),
+        _ => Vec::new(),
+    };
     p.context.insert("pager", &part.pager);
-    p.context.insert("first_page", &(n == 1));
-    p.context.insert("actor", &json!({
-        "name": actor.name,
-        "url": site.actor_url(&actor.slug),
-        "display_name": actor.display_name(),
-        "short_name": actor.short_name,
-        "kind": actor.kind.label(),
-        "aliases": actor.aliases,
-        "designations": actor.designations.iter().map(|d| json!({"name": d.name, "by": d.by, "since": d.since.map(|s| s.format("%B %Y").to_string())})).collect::<Vec<_>>(),
-        "parent": actor.parent.as_ref().map(|p| json!({"name": site.actor_label(p), "url": site.actor_url(p)})),
-        "children": site.index.actor_children.get(&actor.slug).map(|c| c.iter().map(|s| json!({"name": site.actor_label(s), "url": site.actor_url(s)})).collect::<Vec<_>>()).unwrap_or_default(),
-        "description_html": if n == 1 { super::markdown::to_html(&actor.description, &site.config.base_path) } else { String::new() },
-        "sources": if n == 1 { site.sources(&actor.sources) } else { Vec::new() },
-        "stats": site.stats_view(&stats),
-        "incidents": cards,
-        "briefs": if n == 1 { site.index.actor_briefs.get(&actor.slug).map(|b| b.iter().map(|&i| site.brief_card(&site.atlas.briefs[i])).collect::<Vec<_>>()).unwrap_or_default() } else { Vec::new() },
-    }));
+    p.context.insert("first_page", &first_page);
+    p.context.put(
+        "actor",
+        object! {
+            "name": actor.name.as_str(),
+            "url": site.actor_url(&actor.slug),
+            "display_name": actor.display_name(),
+            "short_name": actor.short_name.clone(),
+            "kind": actor.kind.label(),
+            "aliases": actor.aliases.clone(),
+            "designations": designations,
+            "parent": actor.parent.as_ref().map(link),
+            "children": children,
+            "description_html": if first_page { super::markdown::to_html(&actor.description, &site.config.base_path) } else { String::new() },
+            "sources": if first_page { site.sources(&actor.sources) } else { Vec::new() },
+            "stats": site.stats_view(&stats),
+            "incidents": cards,
+            "briefs": briefs,
+        },
+    );
     p
-}
-
-/// An incident on an actor's page: its card and how the incident ties it to the actor.
-#[derive(serde::Serialize)]
-struct ActorItem {
-    #[serde(flatten)]
-    card: Value,
-    status: Option<&'static str>,
-    status_label: Option<&'static str>,
 }
 
 pub(super) fn about(site: &Site) -> Page {

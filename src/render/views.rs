@@ -22,6 +22,8 @@ pub struct Shared {
     pub(super) filters_without_counts: OnceLock<Value>,
     /// What each paged list's pages show of the whole list.
     pub(super) lists: super::lists::FactsMemo,
+    /// Every page's `site` variable.
+    pub(super) site_vars: OnceLock<Value>,
 }
 
 impl Shared {
@@ -31,6 +33,7 @@ impl Shared {
             filters: OnceLock::new(),
             filters_without_counts: OnceLock::new(),
             lists: Default::default(),
+            site_vars: OnceLock::new(),
         }
     }
 }
@@ -120,9 +123,26 @@ impl Site<'_> {
 
     fn card_fields(&self, i: usize) -> Value {
         let incident = &self.atlas.incidents[i];
-        json!({
-            "id": incident.id,
-            "title": incident.title,
+        let actors: Vec<&str> = incident
+            .perpetrators
+            .iter()
+            .map(|p| p.actor.as_str())
+            .collect();
+        let attributions: Vec<Value> = incident
+            .perpetrators
+            .iter()
+            .map(|p| {
+                object! {
+                    "status": p.attribution.term(),
+                    "status_label": p.attribution.label(),
+                    "actor": self.actor_label(&p.actor),
+                    "actor_url": self.actor_url(&p.actor),
+                }
+            })
+            .collect();
+        object! {
+            "id": incident.id.as_str(),
+            "title": incident.title.as_str(),
             "url": self.incident_url(&incident.id),
             "date": incident.date.to_string(),
             "date_label": self.date_label(incident),
@@ -132,20 +152,15 @@ impl Site<'_> {
             "type_label": incident.kind.label(),
             "place": self.place(incident),
             "region_url": self.region_url(incident.region),
-            "region": self.regions.regions[incident.region].id,
-            "actors": incident.perpetrators.iter().map(|p| p.actor.as_str()).collect::<Vec<_>>(),
+            "region": self.regions.regions[incident.region].id.as_str(),
+            "actors": actors,
             "killed_label": incident.killed.map_or("not reported".to_string(), |f| f.label()),
             "injured_label": incident.injured.map_or("not reported".to_string(), |f| f.label()),
             "killed_is_range": incident.killed.is_some_and(|f| f.min != f.max),
             "injured_is_range": incident.injured.is_some_and(|f| f.min != f.max),
             "attribution_label": self.attribution_label(incident),
-            "attributions": incident.perpetrators.iter().map(|p| json!({
-                "status": p.attribution.term(),
-                "status_label": p.attribution.label(),
-                "actor": self.actor_label(&p.actor),
-                "actor_url": self.actor_url(&p.actor),
-            })).collect::<Vec<_>>(),
-        })
+            "attributions": attributions,
+        }
     }
 
     pub fn place(&self, incident: &Incident) -> String {
@@ -160,27 +175,43 @@ impl Site<'_> {
     pub fn incident_full(&self, i: usize) -> Value {
         let incident = &self.atlas.incidents[i];
         let mut card = self.incident_card(i);
-        let extra = json!({
+        let perpetrators: Vec<Value> = incident
+            .perpetrators
+            .iter()
+            .map(|p| {
+                object! {
+                    "actor": self.actor_label(&p.actor),
+                    "actor_url": self.actor_url(&p.actor),
+                    "status": p.attribution.term(),
+                    "status_label": p.attribution.label(),
+                    "by": p.by.clone(),
+                }
+            })
+            .collect();
+        let related: Vec<Value> = self.index.related[i]
+            .iter()
+            .map(|&j| self.incident_card(j))
+            .collect();
+        let briefs: Vec<Value> = self.index.incident_briefs[i]
+            .iter()
+            .map(|&b| self.brief_card(&self.atlas.briefs[b]))
+            .collect();
+        let targets: Vec<&str> = incident.targets.iter().map(|t| t.label()).collect();
+        let extra = object! {
             "summary_html": markdown::to_html(&incident.summary, &self.config.base_path),
-            "casualties_note": incident.casualties_note,
-            "targets": incident.targets.iter().map(|t| t.label()).collect::<Vec<_>>(),
-            "tags": incident.tags,
+            "casualties_note": incident.casualties_note.clone(),
+            "targets": targets,
+            "tags": incident.tags.clone(),
             "geo_precision": incident.geo_precision.label(),
-            "position": incident.position.map(|(lon, lat)| json!({"lat": lat, "lon": lon})),
-            "perpetrators": incident.perpetrators.iter().map(|p| json!({
-                "actor": self.actor_label(&p.actor),
-                "actor_url": self.actor_url(&p.actor),
-                "status": p.attribution.term(),
-                "status_label": p.attribution.label(),
-                "by": p.by,
-            })).collect::<Vec<_>>(),
+            "position": incident.position.map(|(lon, lat)| object! {"lat": lat, "lon": lon}),
+            "perpetrators": perpetrators,
             "sources": self.sources(&incident.sources),
             "lineage": self.lineage(incident.region),
-            "related": self.index.related[i].iter().map(|&j| self.incident_card(j)).collect::<Vec<_>>(),
-            "briefs": self.index.incident_briefs[i].iter().map(|&b| self.brief_card(&self.atlas.briefs[b])).collect::<Vec<_>>(),
+            "related": related,
+            "briefs": briefs,
             "updated": incident.updated.map(|d| d.to_string()),
-            "source_path": incident.source_path,
-        });
+            "source_path": incident.source_path.as_str(),
+        };
         if let (Value::Object(card), Value::Object(extra)) = (&mut card, extra) {
             card.extend(extra);
         }
@@ -191,15 +222,15 @@ impl Site<'_> {
         sources
             .iter()
             .map(|s| {
-                json!({
-                    "publisher": s.publisher,
-                    "title": s.title,
+                object! {
+                    "publisher": s.publisher.as_str(),
+                    "title": s.title.as_str(),
                     "date": s.date.map(|d| d.format("%-d %B %Y").to_string()),
-                    "author": s.author,
-                    "url": s.url,
-                    "via": s.via,
-                    "note": s.note,
-                })
+                    "author": s.author.clone(),
+                    "url": s.url.clone(),
+                    "via": s.via.clone(),
+                    "note": s.note.clone(),
+                }
             })
             .collect()
     }
@@ -217,12 +248,12 @@ impl Site<'_> {
             })
             .map(|r| {
                 let reg = &self.regions.regions[r];
-                json!({
-                    "id": reg.id,
-                    "name": reg.name,
+                object! {
+                    "id": reg.id.as_str(),
+                    "name": reg.name.as_str(),
                     "url": self.region_url(r),
                     "level": reg.level.label(),
-                })
+                }
             })
             .collect()
     }
@@ -239,15 +270,15 @@ impl Site<'_> {
     }
 
     pub fn brief_card(&self, brief: &Brief) -> Value {
-        json!({
-            "slug": brief.slug,
-            "title": brief.title,
+        object! {
+            "slug": brief.slug.as_str(),
+            "title": brief.title.as_str(),
             "url": self.brief_url(&brief.slug),
             "date": brief.date.to_string(),
             "date_label": brief.date.format("%-d %B %Y").to_string(),
-            "summary": brief.summary,
-            "authors": brief.authors,
-        })
+            "summary": brief.summary.as_str(),
+            "authors": brief.authors.clone(),
+        }
     }
 
     pub fn stats_view(&self, stats: &Stats) -> Value {

@@ -149,10 +149,38 @@ pub fn generate_into<S: render::Sink>(
     open: impl FnOnce() -> anyhow::Result<S>,
 ) -> anyhow::Result<(Generated, Option<S>)> {
     let mut timings = Timings::default();
-    let mut clock = Instant::now();
+    let clock = Instant::now();
     progress("loading content");
-    let (raw, mut diagnostics) = content::load(&config.root);
-    clock = timings.record("load content", clock);
+    let content = content::load(&config.root);
+    timings.record("load content", clock);
+    generate_loaded_into(config, geo, content, timings, progress, open)
+}
+
+/// The boundary layers and the content, loaded side by side: neither needs the other, and
+/// the layers are parsed on one core while the content files are read on the others.
+pub fn load_inputs(
+    config: &Config,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<(GeoData, content::LoadedContent, Timings)> {
+    let mut timings = Timings::default();
+    let clock = Instant::now();
+    progress("fetching boundary layers and loading content");
+    let (geo, content) = rayon::join(|| load_geodata(config), || content::load(&config.root));
+    let geo = geo?;
+    timings.record("layers and content", clock);
+    Ok((geo, content, timings))
+}
+
+/// `generate_into` for content already loaded (`load_inputs`); `timings` so far are kept.
+pub fn generate_loaded_into<S: render::Sink>(
+    config: &Config,
+    geo: &GeoData,
+    (raw, mut diagnostics): content::LoadedContent,
+    mut timings: Timings,
+    progress: &dyn Fn(&str),
+    open: impl FnOnce() -> anyhow::Result<S>,
+) -> anyhow::Result<(Generated, Option<S>)> {
+    let mut clock = Instant::now();
     progress("checking and linking");
     let mut regions = geo.regions.clone();
     let mut ctx = validate::Context {
@@ -283,13 +311,12 @@ pub fn build(
         }
         output::fingerprint::Verdict::Build { inputs, reason } => (inputs, reason),
     };
-    let clock = timings.record("fingerprint", started);
-    progress("fetching boundary layers");
-    let geo = load_geodata(config)?;
-    timings.record("boundary layers", clock);
-    let (generated, target) = generate_into(config, &geo, progress, || {
-        output::Target::open(&config.output_dir)
-    })?;
+    timings.record("fingerprint", started);
+    let (geo, content, loading) = load_inputs(config, progress)?;
+    let (generated, target) =
+        generate_loaded_into(config, &geo, content, loading, progress, || {
+            output::Target::open(&config.output_dir)
+        })?;
     if generated.has_errors() {
         return Err(diagnostic::ContentErrors(generated.diagnostics).into());
     }

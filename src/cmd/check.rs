@@ -58,11 +58,12 @@ fn plural(n: usize) -> &'static str {
 
 fn collect(root: &Path, ui: &Ui) -> anyhow::Result<Vec<diagnostic::Diagnostic>> {
     let config = Config::load(root, &Overrides::default())?;
-    ui.progress("fetching boundary layers");
-    let geo = sitrep::load_geodata(&config)?;
+    let progress = |step: &str| ui.progress(step);
+    let (geo, content, timings) = sitrep::load_inputs(&config, &progress)?;
     // Only the output paths matter here: the rendered files are not kept.
-    let (generated, _) = sitrep::generate_into(&config, &geo, &|step| ui.progress(step), || {
-        Ok(sitrep::render::Discard)
-    })?;
+    let (generated, _) =
+        sitrep::generate_loaded_into(&config, &geo, content, timings, &progress, || {
+            Ok(sitrep::render::Discard)
+        })?;
     Ok(generated.diagnostics)
 }

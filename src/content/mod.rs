@@ -182,9 +182,12 @@ fn insert_sorted<T>(list: &mut Vec<Loaded<T>>, loaded: Loaded<T>) {
     list.insert(at, loaded);
 }
 
+/// What `load` returns: the content that parsed and the problems found reading it.
+pub type LoadedContent = (RawContent, Vec<Diagnostic>);
+
 /// Reads and parses every content file under `<root>/content`. Problems become diagnostics;
 /// files that fail to parse are left out of the result.
-pub fn load(root: &Path) -> (RawContent, Vec<Diagnostic>) {
+pub fn load(root: &Path) -> LoadedContent {
     let (files, mut diagnostics) = discover(root);
     let mut content = RawContent::default();
     // Parsed in parallel, added in the order `discover` found them.

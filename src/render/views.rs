@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::markdown;
 use super::Site;
-use crate::atlas::{Brief, Incident, Source};
+use crate::atlas::{Brief, Incident, Perpetrator, Source};
 use crate::index::Stats;
 use crate::regions::Level;
 use crate::validate::vocab::Attribution;
@@ -131,14 +131,7 @@ impl Site<'_> {
         let attributions: Vec<Value> = incident
             .perpetrators
             .iter()
-            .map(|p| {
-                object! {
-                    "status": p.attribution.term(),
-                    "status_label": p.attribution.label(),
-                    "actor": self.actor_label(&p.actor),
-                    "actor_url": self.actor_url(&p.actor),
-                }
-            })
+            .map(|p| self.attribution(p))
             .collect();
         object! {
             "id": incident.id.as_str(),
@@ -163,6 +156,17 @@ impl Site<'_> {
         }
     }
 
+    /// An actor an incident names and how: `status` (claimed, attributed, …), its label,
+    /// and the actor's name and page.
+    fn attribution(&self, p: &Perpetrator) -> Value {
+        object! {
+            "status": p.attribution.term(),
+            "status_label": p.attribution.label(),
+            "actor": self.actor_label(&p.actor),
+            "actor_url": self.actor_url(&p.actor),
+        }
+    }
+
     pub fn place(&self, incident: &Incident) -> String {
         let region = self.regions.place_label(incident.region);
         match &incident.place_name {
@@ -175,17 +179,16 @@ impl Site<'_> {
     pub fn incident_full(&self, i: usize) -> Value {
         let incident = &self.atlas.incidents[i];
         let mut card = self.incident_card(i);
+        // The card's `attributions`, each with who made the claim or attribution (`by`).
         let perpetrators: Vec<Value> = incident
             .perpetrators
             .iter()
             .map(|p| {
-                object! {
-                    "actor": self.actor_label(&p.actor),
-                    "actor_url": self.actor_url(&p.actor),
-                    "status": p.attribution.term(),
-                    "status_label": p.attribution.label(),
-                    "by": p.by.clone(),
+                let mut entry = self.attribution(p);
+                if let Value::Object(fields) = &mut entry {
+                    fields.insert("by".to_string(), Value::from(p.by.clone()));
                 }
+                entry
             })
             .collect();
         let related: Vec<Value> = self.index.related[i]

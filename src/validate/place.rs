@@ -23,13 +23,18 @@ fn country_code(raw: &RawIncident) -> String {
     raw.country.get_ref().trim().to_uppercase()
 }
 
+/// Whether `iso` names a country: a known code, or one the boundary layers hold.
+fn is_known_country(iso: &str, regions: &RegionTree) -> bool {
+    country_name(iso).is_some() || regions.country(iso).is_some()
+}
+
 /// Adds to the tree every country the incidents name with a known code that it lacks, in
 /// the order the incidents come (so region numbers do not depend on how checks are
 /// scheduled).
 pub fn add_countries(raw: &crate::content::RawContent, regions: &mut RegionTree) {
     for loaded in &raw.incidents {
         let iso = country_code(&loaded.value);
-        if country_name(&iso).is_some() || regions.country(&iso).is_some() {
+        if is_known_country(&iso, regions) {
             regions.ensure_country(&iso);
         }
     }
@@ -42,7 +47,7 @@ pub fn place(
 ) -> Option<Placement> {
     let raw = &loaded.value;
     let iso = country_code(raw);
-    if country_name(&iso).is_none() && ctx.regions.country(&iso).is_none() {
+    if !is_known_country(&iso, ctx.regions) {
         diags.push(
             loaded
                 .error_on(

@@ -293,23 +293,23 @@ fn the_shipped_atlas_builds_and_checks_clean() {
 }
 
 /// Each incident's list entry is rendered once per build with the theme's own
-/// `incident_item` macro and handed to the lists as `item_html`: a theme that changes the
-/// macro changes every list, and the site is byte for byte what the lists would make by
-/// calling the macro themselves.
+/// `incident_item` component and handed to the lists as `item_html`: a theme that changes the
+/// component changes every list, and the site is byte for byte what the lists would make by
+/// calling the component themselves.
 #[test]
 fn lists_show_the_themes_incident_item_once_rendered() {
     let site = fixture_site("minimal");
     let theme = site.path().join("themes/custom");
     common::copy_tree(&common::repo_root().join("themes/default"), &theme);
-    let macros = theme.join("templates/macros.html");
-    let text_before = std::fs::read_to_string(&macros).expect("read macros");
+    let components = theme.join("templates/components.html");
+    let text_before = std::fs::read_to_string(&components).expect("read components");
     let marked = text_before.replacen(
         r#"<span class="incident-list__when">"#,
         r#"<span class="incident-list__when" data-custom="{{ i.id }}">"#,
         1,
     );
-    assert_ne!(marked, text_before, "the macro's markup changed");
-    std::fs::write(&macros, &marked).expect("write macros");
+    assert_ne!(marked, text_before, "the component's markup changed");
+    std::fs::write(&components, &marked).expect("write components");
     common::set_theme(site.path(), "./themes/custom");
     let memo = site.path().join("memo");
     let result = build(site.path(), &memo, "https://example.org/");
@@ -327,7 +327,7 @@ fn lists_show_the_themes_incident_item_once_rendered() {
     }
     assert!(lists >= 5, "only {lists} pages list incidents");
 
-    // The same theme with the lists calling the macro for every entry.
+    // The same theme with the lists calling the component for every entry.
     for entry in walkdir::WalkDir::new(theme.join("templates")) {
         let path = entry.expect("walk theme").into_path();
         if path.extension().is_some_and(|e| e == "html") {

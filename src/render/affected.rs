@@ -162,7 +162,7 @@ pub fn plan_affected(old: &Site, new: &Site, changed: &BTreeSet<String>) -> Affe
 
 /// What every page of every timeline year shows besides its own incidents: the filter form's
 /// choices. When it changes, all year pages are rendered again.
-fn year_page_shared(site: &Site) -> serde_json::Value {
+fn year_page_shared(site: &Site) -> tera::Value {
     super::filters::choices_without_counts(site)
 }
 

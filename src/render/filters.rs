@@ -13,10 +13,10 @@ use crate::regions::Level;
 /// `{value, label, count}`), `unattributed` (count of incidents naming no actor), and
 /// `date_min` / `date_max` (ISO dates bounding every incident's span), `years` (those with
 /// incidents, for the year shortcut), and `show_counts`. Made once per build.
-pub fn choices(site: &Site) -> Value {
+pub fn choices(site: &Site) -> tera::Value {
     site.shared
         .filters
-        .get_or_init(|| make_choices(site))
+        .get_or_init(|| super::to_value(&make_choices(site)))
         .clone()
 }
 
@@ -87,10 +87,10 @@ fn make_choices(site: &Site) -> Value {
 /// `choices` without the counts (`show_counts` false; `unattributed` 1 when some incident
 /// names no actor, else 0), for pages that must not change whenever a count does: the
 /// timeline's year pages.
-pub fn choices_without_counts(site: &Site) -> Value {
+pub fn choices_without_counts(site: &Site) -> tera::Value {
     site.shared
         .filters_without_counts
-        .get_or_init(|| without_counts(choices(site)))
+        .get_or_init(|| super::to_value(&without_counts(make_choices(site))))
         .clone()
 }
 

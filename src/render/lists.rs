@@ -7,7 +7,7 @@ use chrono::Datelike;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use serde_json::Value;
+use tera::Value;
 
 use super::paging;
 use super::Site;
@@ -138,7 +138,7 @@ pub fn month_anchor(year: i32, month: u32) -> String {
     format!("y{year}-{month:02}")
 }
 
-/// The template variable of the `timeline` macro for a run of incidents already in display
+/// The template variable of the `timeline` component for a run of incidents already in display
 /// order: consecutive incidents of one year and month are grouped under their headings.
 /// `year_stats` gives the figures shown beside each year (of the whole list, not the page);
 /// `before` is the incident shown just before the run (on the previous page), so headings

@@ -3,13 +3,20 @@
 //! layers, feeds and static assets, each handed to a `Sink` as soon as it is made (the write
 //! stage for a build). Nothing here touches the output folder.
 
-/// A JSON object whose values are moved in (`Value::from`). `serde_json::json!` stores a
-/// serialized copy of each value instead, which for a page's cards and lists doubles the work.
+/// A template value: a map of the given fields, each value moved in (`tera::Value::from`).
+/// The keys are static, so making one allocates no key.
+/// `object!`'s map, before it becomes a value (for views that others extend).
+macro_rules! map {
+    ($($key:literal : $value:expr),* $(,)?) => {{
+        let mut map = tera::Map::new();
+        $( map.insert(tera::value::Key::Str($key), tera::Value::from($value)); )*
+        map
+    }};
+}
+
 macro_rules! object {
     ($($key:literal : $value:expr),* $(,)?) => {{
-        let mut map = serde_json::Map::new();
-        $( map.insert(String::from($key), serde_json::Value::from($value)); )*
-        serde_json::Value::Object(map)
+        tera::Value::from(map! { $($key: $value),* })
     }};
 }
 
@@ -86,27 +93,27 @@ pub struct Page {
     pub context: Vars,
 }
 
-/// A page's template variables. Unlike `tera::Context::insert`, which stores a serialized
-/// copy of what it is given, `put` moves a value in: a page's incident cards and lists are
-/// made for that page alone, so copying them would double the work.
+/// A page's template variables. `insert` serializes a copy of what it is given (for small
+/// values: flags, counts, labels); `put` moves a template value in (cards, lists, views).
 #[derive(Default)]
-pub struct Vars(serde_json::Map<String, serde_json::Value>);
+pub struct Vars(tera::Context);
 
 impl Vars {
-    /// Sets `key` to a copy of `value` (for small values: flags, counts, labels).
-    pub fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
-        self.put(key, serde_json::to_value(value).unwrap_or_default());
+    /// Sets `key` to a copy of `value`.
+    pub fn insert<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.0.insert(key, value);
     }
 
     /// Sets `key` to `value`, moved in.
-    pub fn put(&mut self, key: &str, value: serde_json::Value) {
-        self.0.insert(key.to_string(), value);
+    pub fn put(&mut self, key: &'static str, value: tera::Value) {
+        self.0.insert_value(key, value);
     }
+}
 
-    fn into_context(self) -> tera::Context {
-        // An object always converts.
-        tera::Context::from_value(serde_json::Value::Object(self.0)).unwrap_or_default()
-    }
+/// A template value made from anything serializable (a copy): for values made once per
+/// build or small ones. Views made per page are built with `object!` instead.
+pub(crate) fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> tera::Value {
+    tera::Value::try_from_serializable(value).unwrap_or_else(|_| tera::Value::none())
 }
 
 pub use affected::{
@@ -249,7 +256,7 @@ impl Sink for Recorder<'_> {
 /// Renders one page and removes the templates' indentation.
 fn render_page(tera: &tera::Tera, page: Page) -> anyhow::Result<OutputFile> {
     let html = tera
-        .render(page.template, &page.context.into_context())
+        .render(page.template, &page.context.0)
         .map_err(|e| anyhow::anyhow!(template_error(&e)))
         .with_context(|| format!("rendering {} with template {}", page.path, page.template))?;
     Ok(OutputFile {
@@ -271,52 +278,76 @@ pub fn output_paths(files: &[OutputFile]) -> BTreeSet<String> {
 /// The theme's templates, parsed.
 pub fn load_templates(config: &Config) -> anyhow::Result<tera::Tera> {
     let dir = config.theme_dir.join("templates");
-    let glob = format!("{}/**/*", dir.display());
-    let mut tera = tera::Tera::new(&glob)
+    let files = template_files(&dir)
+        .with_context(|| format!("listing the templates in {}", dir.display()))?;
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(write_escaped_html);
+    tera.add_template_files(files)
         .map_err(|e| anyhow::anyhow!(template_error(&e)))
         .with_context(|| format!("loading templates from {}", dir.display()))?;
-    tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape_html);
-    let has_item_macro = tera
-        .get_template("macros.html")
-        .is_ok_and(|t| t.macros.contains_key("incident_item"));
-    if has_item_macro {
-        tera.add_raw_template(
-            ITEM_TEMPLATE,
-            r#"{% import "macros.html" as m %}{{ m::incident_item(i=i) }}"#,
-        )
-        .map_err(|e| anyhow::anyhow!(template_error(&e)))?;
+    if tera.contains_component("incident_item") {
+        tera.add_raw_template(ITEM_TEMPLATE, "{{ <incident_item i={i}/> }}")
+            .map_err(|e| anyhow::anyhow!(template_error(&e)))?;
     }
     Ok(tera)
 }
 
-/// Renders the theme's `incident_item` macro (in `macros.html`) for one incident: each
+/// Every file under the templates folder, with its name relative to it (`components.html`,
+/// `partials/x.html`), sorted so that errors come in the same order on every build.
+fn template_files(
+    dir: &std::path::Path,
+) -> anyhow::Result<Vec<(std::path::PathBuf, Option<String>)>> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        files.push((path, Some(name)));
+    }
+    Ok(files)
+}
+
+/// Renders the theme's `incident_item` component (in `components.html`) for one incident: each
 /// incident's list entry is made once per build and given to the lists as `item_html`.
 pub(crate) const ITEM_TEMPLATE: &str = "sitrep/incident_item.html";
 
 /// Escapes text for HTML and XML, in element content and in quoted attribute values: the
-/// five characters that can end either. Tera's default also escapes `/`, which only
-/// lengthens every URL.
+/// five characters that can end either.
 pub fn escape_html(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    // Writing into a Vec cannot fail, and only whole characters and ASCII entities are written.
+    let _ = write_escaped_html(text, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `escape_html` written straight into the page (Tera's escape function).
+fn write_escaped_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#x27;",
+        let entity: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#x27;",
             _ => continue,
         };
-        // The five are ASCII, so `i` is a character boundary.
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
+        out.write_all(&bytes[start..i])?;
+        out.write_all(entity)?;
         start = i + 1;
     }
-    out.push_str(&text[start..]);
-    out
+    out.write_all(&bytes[start..])
 }
 
 /// Tera errors keep the useful part in their sources; flatten them into one message.

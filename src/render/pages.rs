@@ -1,7 +1,9 @@
 //! Routes: every HTML page of the site, its output path, template and variables.
 
 use chrono::Datelike;
-use serde_json::{json, Value};
+use serde_json::json;
+use tera::value::Key;
+use tera::Value;
 
 use super::lists::{self, ListKey};
 use super::PageKey;
@@ -88,7 +90,7 @@ pub fn list_page(
 struct ListSlice<'a> {
     items: &'a [usize],
     before: Option<usize>,
-    pager: Value,
+    pager: serde_json::Value,
     total: usize,
 }
 
@@ -158,7 +160,7 @@ fn page(
         },
     );
     context.put("canonical", Value::from(cfg.absolute_url(url_path)));
-    context.insert("pager", &Value::Null);
+    context.put("pager", Value::none());
     Page {
         path: path.to_string(),
         template,
@@ -195,7 +197,7 @@ fn boundary_attribution(site: &Site) -> String {
     seen.join("; ")
 }
 
-fn map_element(site: &Site, view: &str, region: Option<usize>) -> Value {
+fn map_element(site: &Site, view: &str, region: Option<usize>) -> serde_json::Value {
     let bbox = match region {
         Some(r) => site.regions.regions[r]
             .bbox
@@ -237,18 +239,18 @@ pub(super) fn home(site: &Site) -> Page {
         .take(HOME_LATEST)
         .map(|i| site.incident_card(i))
         .collect();
-    p.context
-        .insert("totals", &site.stats_view(&site.index.totals));
-    p.context.insert("latest", &latest);
-    p.context.insert(
+    p.context.put("totals", site.stats_view(&site.index.totals));
+    p.context.put("latest", Value::from(latest));
+    p.context.put(
         "briefs",
-        &site
-            .atlas
-            .briefs
-            .iter()
-            .take(HOME_LATEST)
-            .map(|b| site.brief_card(b))
-            .collect::<Vec<_>>(),
+        Value::from(
+            site.atlas
+                .briefs
+                .iter()
+                .take(HOME_LATEST)
+                .map(|b| site.brief_card(b))
+                .collect::<Vec<_>>(),
+        ),
     );
     p.context.insert("map", &map_element(site, "preview", None));
     let mut years: std::collections::BTreeMap<i32, crate::index::Stats> =
@@ -278,8 +280,8 @@ pub(super) fn map(site: &Site) -> Page {
         "Map of incidents by district",
     );
     p.context.insert("map", &map_element(site, "full", None));
-    p.context.insert("provinces", &province_rows(site));
-    p.context.insert("filters", &super::filters::choices(site));
+    p.context.put("provinces", Value::from(province_rows(site)));
+    p.context.put("filters", super::filters::choices(site));
     p
 }
 
@@ -293,13 +295,12 @@ fn province_rows(site: &Site) -> Vec<Value> {
         .children
         .iter()
         .map(|&p| {
-            let mut row = site.region_link(p);
-            row["districts"] = site.regions.regions[p]
+            let districts: Vec<Value> = site.regions.regions[p]
                 .children
                 .iter()
                 .map(|&d| site.region_link(d))
                 .collect();
-            row
+            site.region_link_with(p, "districts", districts)
         })
         .collect()
 }
@@ -318,14 +319,15 @@ pub(super) fn timeline(site: &Site) -> Page {
         "timeline",
         "Every incident in chronological order, year by year",
     );
-    p.context.insert("years", &timeline_years(site, None));
+    p.context
+        .put("years", Value::from(timeline_years(site, None)));
     let latest: Vec<Value> = (0..site.atlas.incidents.len())
         .rev()
         .take(TIMELINE_LATEST)
         .map(|i| site.incident_card(i))
         .collect();
-    p.context.insert("latest", &latest);
-    p.context.insert("filters", &super::filters::choices(site));
+    p.context.put("latest", Value::from(latest));
+    p.context.put("filters", super::filters::choices(site));
     p
 }
 
@@ -340,7 +342,7 @@ fn timeline_years(site: &Site, current: Option<i32>) -> Vec<Value> {
             let count = y.stats.incidents as usize;
             let (first, last) = lists::calendar_span(y.year, None);
             let key = ListKey::TimelineYear(y.year);
-            json!({
+            object! {
                 "year": y.year,
                 "url": site.config.url(&lists::dir(site, key)),
                 "stats": site.stats_view(&y.stats),
@@ -348,7 +350,7 @@ fn timeline_years(site: &Site, current: Option<i32>) -> Vec<Value> {
                 "last": last,
                 "pages": super::paging::page_count(count, lists::per_page(site, key)),
                 "current": current == Some(y.year),
-            })
+            }
         })
         .collect()
 }
@@ -377,7 +379,7 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
     let per_page = lists::per_page(site, key);
     // Where each month starts: a link to its page (here: just the anchor).
     let facts = site.list_facts(key, items);
-    let mut months: Vec<Value> = Vec::new();
+    let mut months: Vec<serde_json::Value> = Vec::new();
     for &(month, pos, count) in &facts.month_runs {
         let (first, last) = lists::calendar_span(year, Some(month));
         let url = anchor_url(
@@ -399,19 +401,20 @@ fn timeline_year(site: &Site, year: i32, items: &[usize], n: usize) -> Page {
         }));
     }
     let year_stats = |_: i32| stats.clone();
-    p.context.insert(
+    p.context.put(
         "year",
-        &json!({"year": year, "stats": site.stats_view(&stats)}),
+        object! {"year": year, "stats": site.stats_view(&stats)},
     );
-    p.context.insert("years", &timeline_years(site, Some(year)));
-    p.context.put("months", Value::from(months));
+    p.context
+        .put("years", Value::from(timeline_years(site, Some(year))));
+    p.context.insert("months", &months);
     p.context.put(
         "timeline",
         Value::from(lists::grouped(site, part.items, part.before, &year_stats)),
     );
     p.context.insert("pager", &part.pager);
     p.context
-        .insert("filters", &super::filters::choices_without_counts(site));
+        .put("filters", super::filters::choices_without_counts(site));
     p
 }
 
@@ -424,7 +427,7 @@ pub(super) fn regions_index(site: &Site) -> Page {
         "regions",
         "Provinces and districts with their incidents",
     );
-    p.context.insert("provinces", &province_rows(site));
+    p.context.put("provinces", Value::from(province_rows(site)));
     let abroad: Vec<Value> = site
         .regions
         .regions
@@ -436,19 +439,18 @@ pub(super) fn regions_index(site: &Site) -> Page {
                 && has_page(site, *r)
         })
         .map(|(r, reg)| {
-            let mut row = site.region_link(r);
-            row["provinces"] = reg
+            let provinces: Vec<Value> = reg
                 .children
                 .iter()
                 .filter(|&&c| has_page(site, c))
                 .map(|&c| site.region_link(c))
                 .collect();
-            row
+            site.region_link_with(r, "provinces", provinces)
         })
         .collect();
-    p.context.insert("abroad", &abroad);
+    p.context.put("abroad", Value::from(abroad));
     if let Some(home) = site.regions.country(&site.regions.home_country) {
-        p.context.insert("home", &site.region_link(home));
+        p.context.put("home", site.region_link(home));
     }
     p
 }
@@ -497,9 +499,9 @@ fn region(
             "parent": reg.parent.map_or_else(String::new, |p| site.regions.regions[p].name.clone()),
         }),
     );
-    p.context.insert("lineage", &site.lineage(r));
+    p.context.put("lineage", Value::from(site.lineage(r)));
     p.context
-        .insert("stats", &site.stats_view(&site.index.region_stats[r]));
+        .put("stats", site.stats_view(&site.index.region_stats[r]));
     let region_years = &site.index.region_years[r];
     let year_stats = |y: i32| region_years.get(&y).cloned().unwrap_or_default();
     p.context.put(
@@ -516,26 +518,30 @@ fn region(
     let years: Vec<Value> = region_years
         .iter()
         .map(|(year, s)| {
-            let mut v = site.stats_view(s);
-            v["year"] = json!(year);
-            v
+            let mut v = site.stats_map(s);
+            v.insert(Key::Str("year"), Value::from(*year));
+            Value::from(v)
         })
         .collect();
-    p.context.insert("years", &years);
-    p.context.insert(
+    p.context.put("years", Value::from(years));
+    p.context.put(
         "children",
-        &reg.children
-            .iter()
-            .filter(|&&c| has_page(site, c))
-            .map(|&c| site.region_link(c))
-            .collect::<Vec<_>>(),
+        Value::from(
+            reg.children
+                .iter()
+                .filter(|&&c| has_page(site, c))
+                .map(|&c| site.region_link(c))
+                .collect::<Vec<_>>(),
+        ),
     );
-    p.context.insert(
+    p.context.put(
         "briefs",
-        &site.index.region_briefs[r]
-            .iter()
-            .map(|&b| site.brief_card(&site.atlas.briefs[b]))
-            .collect::<Vec<_>>(),
+        Value::from(
+            site.index.region_briefs[r]
+                .iter()
+                .map(|&b| site.brief_card(&site.atlas.briefs[b]))
+                .collect::<Vec<_>>(),
+        ),
     );
     let note = site
         .atlas
@@ -543,13 +549,13 @@ fn region(
         .iter()
         .find(|n| n.region == r)
         .map(|n| {
-            json!({
-                "title": n.title,
+            object! {
+                "title": n.title.clone(),
                 "html": super::markdown::to_html(&n.body, &site.config.base_path),
                 "sources": site.sources(&n.sources),
-            })
+            }
         });
-    p.context.insert("note", &note);
+    p.context.put("note", Value::from(note));
     p.context
         .insert("map", &map_element(site, "region", Some(r)));
     p.context.insert("locator_svg", &locators.svg(site, r));
@@ -584,7 +590,7 @@ fn anchor_url(
 
 /// Jump-to-year links of a list grouped by year: the anchor of each year's first heading, on
 /// this page (`#y2024`) or on the page where it starts.
-fn jump_to_years(site: &Site, key: ListKey, items: &[usize], n: usize) -> Vec<Value> {
+fn jump_to_years(site: &Site, key: ListKey, items: &[usize], n: usize) -> Vec<serde_json::Value> {
     let dir = lists::dir(site, key);
     let per_page = lists::per_page(site, key);
     let mut out = Vec::new();
@@ -648,14 +654,15 @@ pub(super) fn briefs_index(site: &Site) -> Page {
         "briefs",
         "Analytical briefs",
     );
-    p.context.insert(
+    p.context.put(
         "briefs",
-        &site
-            .atlas
-            .briefs
-            .iter()
-            .map(|b| site.brief_card(b))
-            .collect::<Vec<_>>(),
+        Value::from(
+            site.atlas
+                .briefs
+                .iter()
+                .map(|b| site.brief_card(b))
+                .collect::<Vec<_>>(),
+        ),
     );
     p
 }
@@ -669,26 +676,28 @@ pub(super) fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
         "briefs",
         &brief.summary,
     );
-    let mut card = site.brief_card(brief);
-    card["html"] = json!(super::markdown::to_html(
-        &brief.body,
-        &site.config.base_path
-    ));
-    card["updated"] = json!(brief.updated.map(|d| d.format("%-d %B %Y").to_string()));
-    card["sources"] = json!(site.sources(&brief.sources));
-    card["regions"] = brief.regions.iter().map(|&r| site.region_link(r)).collect();
-    card["actors"] = brief
+    let regions: Vec<Value> = brief.regions.iter().map(|&r| site.region_link(r)).collect();
+    let actors: Vec<Value> = brief
         .actors
         .iter()
-        .map(|a| json!({"name": site.actor_label(a), "url": site.actor_url(a)}))
+        .map(|a| object! {"name": site.actor_label(a), "url": site.actor_url(a)})
         .collect();
-    card["incidents"] = brief
+    let incidents: Vec<Value> = brief
         .incidents
         .iter()
         .filter_map(|id| site.index.by_id.get(id))
         .map(|&i| site.incident_card(i))
         .collect();
-    p.context.insert("brief", &card);
+    let mut card = site.brief_map(brief);
+    card.extend(map! {
+        "html": super::markdown::to_html(&brief.body, &site.config.base_path),
+        "updated": brief.updated.map(|d| d.format("%-d %B %Y").to_string()),
+        "sources": site.sources(&brief.sources),
+        "regions": regions,
+        "actors": actors,
+        "incidents": incidents,
+    });
+    p.context.put("brief", Value::from(card));
     p
 }
 
@@ -701,7 +710,7 @@ pub(super) fn actors_index(site: &Site) -> Page {
         "actors",
         "Groups named in the incidents",
     );
-    let rows: Vec<Value> = site.atlas.actors.iter().map(|a| json!({
+    let rows: Vec<serde_json::Value> = site.atlas.actors.iter().map(|a| json!({
         "name": a.display_name(),
         "url": site.actor_url(&a.slug),
         "kind": a.kind.label(),
@@ -752,15 +761,12 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
                 .iter()
                 .find(|p| p.actor == actor.slug)
                 .map(|p| p.attribution);
-            let mut card = site.incident_card(i);
-            if let Value::Object(fields) = &mut card {
-                fields.insert("status".into(), Value::from(status.map(|s| s.term())));
-                fields.insert(
-                    "status_label".into(),
-                    Value::from(status.map(|s| s.label())),
-                );
-            }
-            card
+            let mut card = site.card_map(i);
+            card.extend(map! {
+                "status": status.map(|s| s.term()),
+                "status_label": status.map(|s| s.label()),
+            });
+            Value::from(card)
         })
         .collect();
     let designations: Vec<Value> = actor
@@ -823,7 +829,7 @@ pub(super) fn about(site: &Site) -> Page {
         "about",
         "Method, sources, neutrality rules and licences",
     );
-    let layers: Vec<Value> = site
+    let layers: Vec<serde_json::Value> = site
         .layers
         .iter()
         .map(|l| {

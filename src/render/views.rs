@@ -1,21 +1,24 @@
-//! View models: the JSON values templates and data files see for incidents, regions, actors
+//! View models: the values templates see for incidents, regions, actors
 //! and briefs. All text is plain; templates escape it. Markdown becomes sanitized HTML here.
 
 use std::sync::OnceLock;
 
-use serde_json::{json, Value};
+use tera::value::Key;
+use tera::Value;
 
 use super::markdown;
+use super::to_value;
 use super::Site;
 use crate::atlas::{Brief, Incident, Perpetrator, Source};
 use crate::index::Stats;
 use crate::regions::Level;
 use crate::validate::vocab::Attribution;
 
-/// Values that many pages of one build show, each made once, on first use: an incident's
-/// list entry appears on its regions' pages, its actors', its year's and its neighbours'.
+/// Values that many pages of one build show, each made once, on first use.
 pub struct Shared {
-    items: Vec<OnceLock<Option<String>>>,
+    /// Each incident's card, with its list entry: it appears on its regions' pages, its
+    /// actors', its year's and its neighbours'.
+    cards: Vec<OnceLock<Value>>,
     /// The filter forms' choices, with and without counts (`filters`): every timeline page
     /// shows them, and making them reads every incident.
     pub(super) filters: OnceLock<Value>,
@@ -29,7 +32,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(incidents: usize) -> Shared {
         Shared {
-            items: (0..incidents).map(|_| OnceLock::new()).collect(),
+            cards: (0..incidents).map(|_| OnceLock::new()).collect(),
             filters: OnceLock::new(),
             filters_without_counts: OnceLock::new(),
             lists: Default::default(),
@@ -100,28 +103,39 @@ impl Site<'_> {
     /// in lists, rendered by the theme's `incident_item` macro once per build (left out when
     /// the theme has none or it fails here; the list templates then call the macro
     /// themselves, which reports the error on the page).
+    /// Made once per incident and build (a copy of a template value shares its contents).
     pub fn incident_card(&self, i: usize) -> Value {
-        let mut card = self.card_fields(i);
-        let item = self
-            .shared
-            .items
-            .get(i)
-            .and_then(|memo| memo.get_or_init(|| self.list_entry(&card)).as_ref());
-        if let (Some(html), Value::Object(fields)) = (item, &mut card) {
-            fields.insert("item_html".to_string(), Value::String(html.clone()));
+        match self.shared.cards.get(i) {
+            Some(memo) => memo.get_or_init(|| self.make_card(i)).clone(),
+            None => self.make_card(i),
         }
-        card
     }
 
-    fn list_entry(&self, card: &Value) -> Option<String> {
-        self.templates.get_template(super::ITEM_TEMPLATE).ok()?;
+    /// The card's fields, to which the incident and actor pages add their own.
+    pub(super) fn card_map(&self, i: usize) -> tera::Map {
+        self.incident_card(i).as_map().cloned().unwrap_or_default()
+    }
+
+    fn make_card(&self, i: usize) -> Value {
+        let mut card = self.card_fields(i);
+        if let Some(html) = self.list_entry(Value::from(card.clone())) {
+            card.insert(Key::Str("item_html"), html);
+        }
+        Value::from(card)
+    }
+
+    fn list_entry(&self, card: Value) -> Option<Value> {
+        if !self.templates.contains_template(super::ITEM_TEMPLATE) {
+            return None;
+        }
         let mut context = tera::Context::new();
-        context.insert("i", card);
+        context.insert_value("i", card);
         let html = self.templates.render(super::ITEM_TEMPLATE, &context).ok()?;
-        String::from_utf8(super::compact::compact(&html)).ok()
+        let html = String::from_utf8(super::compact::compact(&html)).ok()?;
+        Some(Value::safe_string(&html))
     }
 
-    fn card_fields(&self, i: usize) -> Value {
+    fn card_fields(&self, i: usize) -> tera::Map {
         let incident = &self.atlas.incidents[i];
         let actors: Vec<&str> = incident
             .perpetrators
@@ -133,7 +147,7 @@ impl Site<'_> {
             .iter()
             .map(|p| self.attribution(p))
             .collect();
-        object! {
+        map! {
             "id": incident.id.as_str(),
             "title": incident.title.as_str(),
             "url": self.incident_url(&incident.id),
@@ -159,7 +173,11 @@ impl Site<'_> {
     /// An actor an incident names and how: `status` (claimed, attributed, …), its label,
     /// and the actor's name and page.
     fn attribution(&self, p: &Perpetrator) -> Value {
-        object! {
+        Value::from(self.attribution_map(p))
+    }
+
+    fn attribution_map(&self, p: &Perpetrator) -> tera::Map {
+        map! {
             "status": p.attribution.term(),
             "status_label": p.attribution.label(),
             "actor": self.actor_label(&p.actor),
@@ -178,17 +196,15 @@ impl Site<'_> {
     /// Everything the incident page shows.
     pub fn incident_full(&self, i: usize) -> Value {
         let incident = &self.atlas.incidents[i];
-        let mut card = self.incident_card(i);
+        let mut card = self.card_map(i);
         // The card's `attributions`, each with who made the claim or attribution (`by`).
         let perpetrators: Vec<Value> = incident
             .perpetrators
             .iter()
             .map(|p| {
-                let mut entry = self.attribution(p);
-                if let Value::Object(fields) = &mut entry {
-                    fields.insert("by".to_string(), Value::from(p.by.clone()));
-                }
-                entry
+                let mut entry = self.attribution_map(p);
+                entry.insert(Key::Str("by"), Value::from(p.by.as_deref()));
+                Value::from(entry)
             })
             .collect();
         let related: Vec<Value> = self.index.related[i]
@@ -200,7 +216,7 @@ impl Site<'_> {
             .map(|&b| self.brief_card(&self.atlas.briefs[b]))
             .collect();
         let targets: Vec<&str> = incident.targets.iter().map(|t| t.label()).collect();
-        let extra = object! {
+        card.extend(map! {
             "summary_html": markdown::to_html(&incident.summary, &self.config.base_path),
             "casualties_note": incident.casualties_note.clone(),
             "targets": targets,
@@ -214,11 +230,8 @@ impl Site<'_> {
             "briefs": briefs,
             "updated": incident.updated.map(|d| d.to_string()),
             "source_path": incident.source_path.as_str(),
-        };
-        if let (Value::Object(card), Value::Object(extra)) = (&mut card, extra) {
-            card.extend(extra);
-        }
-        card
+        });
+        Value::from(card)
     }
 
     pub fn sources(&self, sources: &[Source]) -> Vec<Value> {
@@ -262,18 +275,34 @@ impl Site<'_> {
     }
 
     pub fn region_link(&self, r: usize) -> Value {
+        Value::from(self.region_map(r))
+    }
+
+    /// `region_link` with one more field (its sub-regions' links).
+    pub fn region_link_with(&self, r: usize, key: &'static str, links: Vec<Value>) -> Value {
+        let mut map = self.region_map(r);
+        map.insert(Key::Str(key), Value::from(links));
+        Value::from(map)
+    }
+
+    fn region_map(&self, r: usize) -> tera::Map {
         let reg = &self.regions.regions[r];
-        json!({
-            "id": reg.id,
-            "name": reg.name,
+        map! {
+            "id": reg.id.as_str(),
+            "name": reg.name.as_str(),
             "url": self.region_url(r),
             "level": reg.level.label(),
-            "stats": self.index.region_stats[r],
-        })
+            "stats": to_value(&self.index.region_stats[r]),
+        }
     }
 
     pub fn brief_card(&self, brief: &Brief) -> Value {
-        object! {
+        Value::from(self.brief_map(brief))
+    }
+
+    /// The brief card's fields, to which the brief's page adds its own.
+    pub(super) fn brief_map(&self, brief: &Brief) -> tera::Map {
+        map! {
             "slug": brief.slug.as_str(),
             "title": brief.title.as_str(),
             "url": self.brief_url(&brief.slug),
@@ -285,16 +314,20 @@ impl Site<'_> {
     }
 
     pub fn stats_view(&self, stats: &Stats) -> Value {
+        Value::from(self.stats_map(stats))
+    }
+
+    pub(super) fn stats_map(&self, stats: &Stats) -> tera::Map {
         let range = |reported: u64, min: u64, max: u64| match (reported, min == max) {
             (0, _) => "not reported".to_string(),
             (_, true) => min.to_string(),
             (_, false) => format!("{min}–{max}"),
         };
-        json!({
+        map! {
             "incidents": stats.incidents,
             "killed": range(stats.killed_reported, stats.killed, stats.killed_max),
             "injured": range(stats.injured_reported, stats.injured, stats.injured_max),
-        })
+        }
     }
 }
 

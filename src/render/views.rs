@@ -16,9 +16,9 @@ use crate::validate::vocab::Attribution;
 
 /// Values that many pages of one build show, each made once, on first use.
 pub struct Shared {
-    /// Each incident's card, with its list entry: it appears on its regions' pages, its
+    /// Each incident's list entry (`item_html`): it appears on its regions' pages, its
     /// actors', its year's and its neighbours'.
-    cards: Vec<OnceLock<Value>>,
+    items: Vec<OnceLock<Option<Value>>>,
     /// The filter forms' choices, with and without counts (`filters`): every timeline page
     /// shows them, and making them reads every incident.
     pub(super) filters: OnceLock<Value>,
@@ -32,7 +32,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(incidents: usize) -> Shared {
         Shared {
-            cards: (0..incidents).map(|_| OnceLock::new()).collect(),
+            items: (0..incidents).map(|_| OnceLock::new()).collect(),
             filters: OnceLock::new(),
             filters_without_counts: OnceLock::new(),
             lists: Default::default(),
@@ -103,25 +103,23 @@ impl Site<'_> {
     /// in lists, rendered by the theme's `incident_item` macro once per build (left out when
     /// the theme has none or it fails here; the list templates then call the macro
     /// themselves, which reports the error on the page).
-    /// Made once per incident and build (a copy of a template value shares its contents).
     pub fn incident_card(&self, i: usize) -> Value {
-        match self.shared.cards.get(i) {
-            Some(memo) => memo.get_or_init(|| self.make_card(i)).clone(),
-            None => self.make_card(i),
-        }
+        Value::from(self.card_map(i))
     }
 
-    /// The card's fields, to which the incident and actor pages add their own.
+    /// The card's fields, to which the incident and actor pages add their own. The cards
+    /// themselves are not kept: at 100,000 incidents they would take a quarter of a GB.
     pub(super) fn card_map(&self, i: usize) -> tera::Map {
-        self.incident_card(i).as_map().cloned().unwrap_or_default()
-    }
-
-    fn make_card(&self, i: usize) -> Value {
         let mut card = self.card_fields(i);
-        if let Some(html) = self.list_entry(Value::from(card.clone())) {
-            card.insert(Key::Str("item_html"), html);
+        let item = self.shared.items.get(i).and_then(|memo| {
+            memo.get_or_init(|| self.list_entry(Value::from(card.clone())))
+                .as_ref()
+        });
+        if let Some(html) = item {
+            // A copy of a template value shares its contents.
+            card.insert(Key::Str("item_html"), html.clone());
         }
-        Value::from(card)
+        card
     }
 
     fn list_entry(&self, card: Value) -> Option<Value> {

@@ -5,10 +5,10 @@
 
 /// A template value: a map of the given fields, each value moved in (`tera::Value::from`).
 /// The keys are static, so making one allocates no key.
-/// `object!`'s map, before it becomes a value (for views that others extend).
+/// `object!`'s fields, before they become a value (for views that others extend).
 macro_rules! map {
     ($($key:literal : $value:expr),* $(,)?) => {{
-        let mut map = tera::Map::new();
+        let mut map = $crate::render::Fields::new();
         $( map.insert(tera::value::Key::Str($key), tera::Value::from($value)); )*
         map
     }};
@@ -85,6 +85,11 @@ impl<'a> Site<'a> {
         }
     }
 }
+
+/// The fields of a template value being made. Tera's own map hashes each key, and
+/// becomes a value only by being copied into a new one: a sorted map of a few fields is
+/// cheaper to fill, and is hashed once, into the value.
+pub type Fields = std::collections::BTreeMap<tera::value::Key<'static>, tera::Value>;
 
 /// A page to render: output path, template name and its variables.
 pub struct Page {

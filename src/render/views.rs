@@ -7,8 +7,8 @@ use tera::value::Key;
 use tera::Value;
 
 use super::markdown;
-use super::to_value;
 use super::Site;
+use super::{to_value, Fields};
 use crate::atlas::{Brief, Incident, Perpetrator, Source};
 use crate::index::Stats;
 use crate::regions::Level;
@@ -109,7 +109,7 @@ impl Site<'_> {
 
     /// The card's fields, to which the incident and actor pages add their own. The cards
     /// themselves are not kept: at 100,000 incidents they would take a quarter of a GB.
-    pub(super) fn card_map(&self, i: usize) -> tera::Map {
+    pub(super) fn card_map(&self, i: usize) -> Fields {
         let mut card = self.card_fields(i);
         let item = self.shared.items.get(i).and_then(|memo| {
             memo.get_or_init(|| self.list_entry(Value::from(card.clone())))
@@ -133,7 +133,7 @@ impl Site<'_> {
         Some(Value::safe_string(&html))
     }
 
-    fn card_fields(&self, i: usize) -> tera::Map {
+    fn card_fields(&self, i: usize) -> Fields {
         let incident = &self.atlas.incidents[i];
         let actors: Vec<&str> = incident
             .perpetrators
@@ -174,7 +174,7 @@ impl Site<'_> {
         Value::from(self.attribution_map(p))
     }
 
-    fn attribution_map(&self, p: &Perpetrator) -> tera::Map {
+    fn attribution_map(&self, p: &Perpetrator) -> Fields {
         map! {
             "status": p.attribution.term(),
             "status_label": p.attribution.label(),
@@ -283,7 +283,7 @@ impl Site<'_> {
         Value::from(map)
     }
 
-    fn region_map(&self, r: usize) -> tera::Map {
+    fn region_map(&self, r: usize) -> Fields {
         let reg = &self.regions.regions[r];
         map! {
             "id": reg.id.as_str(),
@@ -299,7 +299,7 @@ impl Site<'_> {
     }
 
     /// The brief card's fields, to which the brief's page adds its own.
-    pub(super) fn brief_map(&self, brief: &Brief) -> tera::Map {
+    pub(super) fn brief_map(&self, brief: &Brief) -> Fields {
         map! {
             "slug": brief.slug.as_str(),
             "title": brief.title.as_str(),
@@ -315,7 +315,7 @@ impl Site<'_> {
         Value::from(self.stats_map(stats))
     }
 
-    pub(super) fn stats_map(&self, stats: &Stats) -> tera::Map {
+    pub(super) fn stats_map(&self, stats: &Stats) -> Fields {
         let range = |reported: u64, min: u64, max: u64| match (reported, min == max) {
             (0, _) => "not reported".to_string(),
             (_, true) => min.to_string(),

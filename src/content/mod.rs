@@ -337,7 +337,11 @@ fn date_literal_start(text: &str, offset: usize) -> usize {
 }
 
 fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
-    if message.starts_with("invalid date-time") {
+    // toml 0.8 says "invalid date-time"; toml 1 "invalid date, expected day between…".
+    if ["invalid date", "invalid time"]
+        .iter()
+        .any(|p| message.starts_with(p))
+    {
         return (
             "invalid-date",
             Some(

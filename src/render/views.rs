@@ -1,5 +1,5 @@
-//! View models: the values templates see for incidents, regions, actors
-//! and briefs. All text is plain; templates escape it. Markdown becomes sanitized HTML here.
+//! View models: the template values for incidents, regions, actors and briefs. All text is
+//! plain; templates escape it. Markdown becomes sanitized HTML here.
 
 use std::sync::OnceLock;
 
@@ -100,8 +100,8 @@ impl Site<'_> {
     }
 
     /// The short form used in lists and on the map, with `item_html`: the incident's entry
-    /// in lists, rendered by the theme's `incident_item` macro once per build (left out when
-    /// the theme has none or it fails here; the list templates then call the macro
+    /// in lists, rendered by the theme's `incident_item` component once per build (left out
+    /// when the theme has none or it fails here; the list templates then call the component
     /// themselves, which reports the error on the page).
     pub fn incident_card(&self, i: usize) -> Value {
         Value::from(self.card_map(i))

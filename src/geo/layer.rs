@@ -1,10 +1,10 @@
 //! Geo stage, loading: parses and normalises a GeoJSON FeatureCollection into named shapes.
 
 use crate::geo::{GeoError, LayerSpec};
-use geo::{
-    Area, BoundingRect, Centroid, Coord, LineString, MultiPolygon, Point, Polygon, Rect, Validation,
-};
+use geo::{Area, BoundingRect, Centroid, Coord, LineString, MultiPolygon, Point, Polygon, Rect};
+use rayon::prelude::*;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Tolerance of the pole-of-inaccessibility search, in degrees (~100 m).
@@ -94,15 +94,33 @@ pub fn parse_layer(
             "check that the right file is declared for this layer",
         ));
     }
+    // Features are independent (checking and labelling them is most of the work): parsed in
+    // parallel, then taken in file order, so warnings and the first error come out as in a loop.
+    let parsed: Vec<(Result<Shape, GeoError>, Vec<String>)> = features
+        .par_iter()
+        .enumerate()
+        .map(|(i, feature)| {
+            let mut warnings = Vec::new();
+            (
+                parse_feature(spec, feature, origin, i, &mut warnings),
+                warnings,
+            )
+        })
+        .collect();
     let mut warnings = Vec::new();
     let mut shapes: Vec<Shape> = Vec::with_capacity(features.len());
-    for (i, feature) in features.iter().enumerate() {
-        let shape = parse_feature(spec, feature, origin, i, &mut warnings)?;
-        if let Some(prev) = shapes.iter().position(|s| s.name == shape.name) {
-            warnings.push(format!(
+    let mut first_with_name: HashMap<String, usize> = HashMap::new();
+    for (i, (shape, feature_warnings)) in parsed.into_iter().enumerate() {
+        warnings.extend(feature_warnings);
+        let shape = shape?;
+        match first_with_name.get(&shape.name) {
+            Some(prev) => warnings.push(format!(
                 "{origin}: feature #{i}: name '{}' is also used by feature #{prev}",
                 shape.name
-            ));
+            )),
+            None => {
+                first_with_name.insert(shape.name.clone(), i);
+            }
         }
         shapes.push(shape);
     }
@@ -243,7 +261,7 @@ fn parse_feature(
     }
     let geometry = MultiPolygon::new(polygons);
     // Self-intersections and overlapping parts have no unambiguous repair: say where they are.
-    if let Err(problem) = geometry.check_validation() {
+    if let Some(problem) = crate::geo::validity::first_problem(&geometry) {
         warnings.push(format!(
             "{origin}: feature #{idx} '{name}': invalid geometry: {problem}; point lookups and \
              simplification near it may be wrong (fix the source, e.g. `mapshaper -clean`)"

@@ -14,12 +14,13 @@ pub mod output;
 mod quantize;
 pub mod simplify;
 mod topology;
+mod validity;
 
 pub use fetch::{fetch_layers, sha256_hex, to_hex};
 pub use layer::{load_layer, parse_layer, Layer, Shape};
 pub use locate::{assign_parents, PointIndex};
 pub use output::{bounds_of, feature_collection, feature_collections, Properties};
-pub use simplify::{simplify_shapes, vertex_count};
+pub use simplify::{simplify_shapes, vertex_count, SharedBorders};
 
 /// One declared boundary layer (a GeoJSON FeatureCollection file with a pinned checksum).
 #[derive(Debug, Clone, Deserialize, Serialize)]

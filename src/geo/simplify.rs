@@ -34,15 +34,43 @@ pub fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
 /// (degrees). Pass every layer whose borders must stay consistent (districts and provinces) in
 /// one call. Returns one multipolygon per input, in order; every ring keeps at least 4 points.
 pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<MultiPolygon<f64>> {
-    let topo = Topology::build(shapes);
+    SharedBorders::new(shapes).simplify(epsilon_deg)
+}
+
+/// Shapes cut into their shared arcs once, to be simplified at several tolerances (the map
+/// layers and the locator maps draw the same districts and provinces).
+pub struct SharedBorders {
+    topo: Topology,
+    /// Pairs of arcs that already touch or cross in the input, sorted.
+    preexisting: Vec<(usize, usize)>,
+}
+
+impl SharedBorders {
+    pub fn new(shapes: &[&MultiPolygon<f64>]) -> SharedBorders {
+        let topo = Topology::build(shapes);
+        // Arcs that already touch or cross in the input (layers that do not share vertices,
+        // such as outlines from another source) cannot be separated by keeping points: exempt
+        // them.
+        let preexisting = crossing_arcs(&topo, &topo.arcs, None);
+        SharedBorders { topo, preexisting }
+    }
+
+    /// The shapes simplified with tolerance `epsilon_deg`, as [`simplify_shapes`] does.
+    pub fn simplify(&self, epsilon_deg: f64) -> Vec<MultiPolygon<f64>> {
+        simplify_topology(&self.topo, &self.preexisting, epsilon_deg)
+    }
+}
+
+fn simplify_topology(
+    topo: &Topology,
+    preexisting: &[(usize, usize)],
+    epsilon_deg: f64,
+) -> Vec<MultiPolygon<f64>> {
     let eps = if epsilon_deg.is_finite() {
         epsilon_deg.max(0.0)
     } else {
         0.0
     };
-    // Arcs that already touch or cross in the input (layers that do not share vertices, such
-    // as outlines from another source) cannot be separated by keeping points: exempt them.
-    let preexisting = crossing_arcs(&topo, &topo.arcs, None);
     let mut level = vec![0u8; topo.arcs.len()];
     let mut kept: Vec<Vec<u32>> = topo
         .arcs
@@ -54,13 +82,13 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
     loop {
         let mut bad = vec![false; topo.arcs.len()];
         for (ri, refs) in topo.rings.iter().enumerate() {
-            if refs.iter().any(|&(a, _)| dirty[a]) && ring_degenerate(&topo, &kept, ri) {
+            if refs.iter().any(|&(a, _)| dirty[a]) && ring_degenerate(topo, &kept, ri) {
                 for &(a, _) in refs {
                     bad[a] = true;
                 }
             }
         }
-        for (a, b) in crossing_arcs(&topo, &kept, Some(&dirty)) {
+        for (a, b) in crossing_arcs(topo, &kept, Some(&dirty)) {
             if preexisting.binary_search(&(a, b)).is_ok() {
                 continue;
             }
@@ -96,7 +124,7 @@ pub fn simplify_shapes(shapes: &[&MultiPolygon<f64>], epsilon_deg: f64) -> Vec<M
                     .map(|rings| {
                         let mut ls = rings
                             .iter()
-                            .map(|&r| LineString::new(ring_coords(&topo, &kept, &topo.rings[r])));
+                            .map(|&r| LineString::new(ring_coords(topo, &kept, &topo.rings[r])));
                         let ext = ls.next().unwrap_or_else(|| LineString::new(vec![]));
                         Polygon::new(ext, ls.collect())
                     })

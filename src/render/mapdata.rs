@@ -6,7 +6,9 @@ use geo::MultiPolygon;
 use serde_json::{json, Value};
 
 use super::{OutputFile, Site};
-use crate::geo::{feature_collection, feature_collections, simplify_shapes, LayerRole};
+use crate::geo::{
+    feature_collection, feature_collections, simplify_shapes, LayerRole, SharedBorders,
+};
 use crate::regions::Level;
 
 /// Simplification tolerance in degrees (about 500 m: under a pixel up to Leaflet zoom 8, i.e.
@@ -28,23 +30,9 @@ pub fn layers(
 ) -> anyhow::Result<Vec<OutputFile>> {
     let regions = &site.regions.regions;
     let home = &site.regions.home_country;
-    // Home-country districts and provinces are simplified together so borders stay shared.
-    let home_regions: Vec<usize> = (0..regions.len())
-        .filter(|&r| {
-            regions[r].country == *home
-                && regions[r].level != Level::Country
-                && regions[r].shape.is_some()
-        })
-        .collect();
-    let shapes: Vec<&MultiPolygon<f64>> = home_regions
-        .iter()
-        .filter_map(|&r| {
-            regions[r]
-                .shape
-                .map(|(l, s)| &site.layers[l].shapes[s].geometry)
-        })
-        .collect();
-    let simplified = simplify_shapes(&shapes, TOLERANCE_DEG);
+    let home_borders = home_borders(site);
+    let home_regions = &home_borders.regions;
+    let simplified = home_borders.borders.simplify(TOLERANCE_DEG);
     let mut districts: Vec<Feature> = Vec::new();
     let mut provinces: Vec<Feature> = Vec::new();
     for (&r, geometry) in home_regions.iter().zip(simplified) {
@@ -126,4 +114,32 @@ pub fn layers(
     ];
     files.extend(super::points::files(site, point_years)?);
     Ok(files)
+}
+
+/// The home country's districts and provinces that have an outline, in region order, cut
+/// into their shared borders once per build for the map layers and the locator maps.
+pub(super) struct HomeBorders {
+    pub regions: Vec<usize>,
+    pub borders: SharedBorders,
+}
+
+/// The site's [`HomeBorders`], made on first use. Districts and provinces are simplified
+/// together so that their borders stay shared.
+pub(super) fn home_borders<'s>(site: &'s Site) -> &'s HomeBorders {
+    site.shared.home_borders.get_or_init(|| {
+        let regions = &site.regions.regions;
+        let home = &site.regions.home_country;
+        let with_outline: Vec<(usize, &MultiPolygon<f64>)> = (0..regions.len())
+            .filter(|&r| regions[r].country == *home && regions[r].level != Level::Country)
+            .filter_map(|r| {
+                let (l, s) = regions[r].shape?;
+                Some((r, &site.layers[l].shapes[s].geometry))
+            })
+            .collect();
+        let shapes: Vec<&MultiPolygon<f64>> = with_outline.iter().map(|(_, g)| *g).collect();
+        HomeBorders {
+            regions: with_outline.iter().map(|(r, _)| *r).collect(),
+            borders: SharedBorders::new(&shapes),
+        }
+    })
 }

@@ -184,7 +184,7 @@ impl Sink for Discard {
 
 /// Renders the whole site into memory, sorted by path.
 pub fn render(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
-    render_with(site, &Locators::new(site))
+    render_with(site, &Locators::default())
 }
 
 /// `render` with locator outlines made earlier (`serve` keeps them).
@@ -198,7 +198,7 @@ pub fn render_with(site: &Site, locators: &Locators) -> anyhow::Result<Vec<Outpu
 /// never held in memory; returns every output path. On an error the sink has been given only
 /// part of the site.
 pub fn render_into(site: &Site, sink: &dyn Sink) -> anyhow::Result<BTreeSet<String>> {
-    stream(site, &Locators::new(site), sink)
+    stream(site, &Locators::default(), sink)
 }
 
 /// The pages (in parallel) and downloads, then the map data, feeds and static files, each

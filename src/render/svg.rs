@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use geo::MultiPolygon;
 
 use super::Site;
-use crate::geo::simplify_shapes;
 use crate::index::Stats;
 use crate::regions::Level;
 
@@ -96,38 +96,27 @@ pub fn year_chart(id: &str, title: &str, years: &BTreeMap<i32, Stats>) -> String
     out
 }
 
-/// Simplified outlines of the home country's regions, computed once for every locator map.
+/// Simplified outlines of the home country's regions, made once, when the first locator map
+/// is drawn (so the pages that need none start at once), and kept by `serve` between builds.
+#[derive(Default)]
 pub struct Locators {
-    outlines: HashMap<usize, MultiPolygon<f64>>,
+    outlines: OnceLock<HashMap<usize, MultiPolygon<f64>>>,
 }
 
 impl Locators {
-    pub fn new(site: &Site) -> Locators {
-        let home = &site.regions.home_country;
-        let regions: Vec<usize> = (0..site.regions.regions.len())
-            .filter(|&r| {
-                let reg = &site.regions.regions[r];
-                reg.country == *home && reg.level != Level::Country && reg.shape.is_some()
-            })
-            .collect();
-        let shapes: Vec<&MultiPolygon<f64>> = regions
-            .iter()
-            .filter_map(|&r| {
-                site.regions.regions[r]
-                    .shape
-                    .map(|(l, s)| &site.layers[l].shapes[s].geometry)
-            })
-            .collect();
-        let simplified = simplify_shapes(&shapes, LOCATOR_TOLERANCE_DEG);
-        Locators {
-            outlines: regions.into_iter().zip(simplified).collect(),
-        }
+    fn outlines(&self, site: &Site) -> &HashMap<usize, MultiPolygon<f64>> {
+        self.outlines.get_or_init(|| {
+            let home = super::mapdata::home_borders(site);
+            let simplified = home.borders.simplify(LOCATOR_TOLERANCE_DEG);
+            home.regions.iter().copied().zip(simplified).collect()
+        })
     }
 
     /// The region highlighted within its parent (a province within the country, a district
     /// within its province), with its incidents as dots. Empty if the geodata has no outline.
     pub fn svg(&self, site: &Site, region: usize) -> String {
-        let Some(own) = self.outlines.get(&region) else {
+        let outlines = self.outlines(site);
+        let Some(own) = outlines.get(&region) else {
             return String::new();
         };
         let reg = &site.regions.regions[region];
@@ -136,8 +125,7 @@ impl Locators {
                 .parent
                 .map(|p| site.regions.regions[p].children.clone())
                 .unwrap_or_default(),
-            _ => self
-                .outlines
+            _ => outlines
                 .keys()
                 .copied()
                 .filter(|&r| site.regions.regions[r].level == Level::Province)
@@ -145,12 +133,12 @@ impl Locators {
         };
         let mut context: Vec<usize> = context
             .into_iter()
-            .filter(|r| self.outlines.contains_key(r))
+            .filter(|r| outlines.contains_key(r))
             .collect();
         context.sort_unstable();
         let frame: Vec<&MultiPolygon<f64>> = context
             .iter()
-            .filter_map(|r| self.outlines.get(r))
+            .filter_map(|r| outlines.get(r))
             .chain([own])
             .collect();
         let Some(projection) = Projection::fit(&frame, LOCATOR_SIZE) else {
@@ -176,7 +164,7 @@ impl Locators {
         );
         for r in &context {
             if *r != region {
-                if let Some(shape) = self.outlines.get(r) {
+                if let Some(shape) = outlines.get(r) {
                     let _ = write!(
                         out,
                         r#"<path class="locator__context" d="{}"/>"#,

@@ -27,6 +27,8 @@ pub struct Shared {
     pub(super) lists: super::lists::FactsMemo,
     /// Every page's `site` variable.
     pub(super) site_vars: OnceLock<Value>,
+    /// The home country's outlines cut into shared borders (map layers and locator maps).
+    pub(super) home_borders: OnceLock<super::mapdata::HomeBorders>,
 }
 
 impl Shared {
@@ -37,6 +39,7 @@ impl Shared {
             filters_without_counts: OnceLock::new(),
             lists: Default::default(),
             site_vars: OnceLock::new(),
+            home_borders: OnceLock::new(),
         }
     }
 }

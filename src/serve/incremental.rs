@@ -122,7 +122,7 @@ impl Incremental {
             anyhow::bail!("templates were not loaded");
         };
         let site = site_of(config, geo, &model, tera);
-        let locators = self.locators.get_or_insert_with(|| Locators::new(&site));
+        let locators = self.locators.get_or_insert_with(Locators::default);
         if diagnostics.iter().any(Diagnostic::is_error) {
             // With no good build yet there is no page list to check links against: render the
             // valid records in memory for it (as `check` does), so links are not all "broken".

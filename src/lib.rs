@@ -289,7 +289,7 @@ pub fn build(
     let started = Instant::now();
     let mut timings = Timings::default();
     progress("fingerprinting inputs");
-    let (inputs, reason) = match output::fingerprint::check(config, force) {
+    let (mut inputs, reason) = match output::fingerprint::check(config, force) {
         output::fingerprint::Verdict::UpToDate(last) => {
             timings.record("fingerprint", started);
             return Ok(BuildSummary {
@@ -313,6 +313,10 @@ pub fn build(
     };
     timings.record("fingerprint", started);
     let (geo, content, loading) = load_inputs(config, progress)?;
+    // Where the fingerprint left the content out, it is the digest of the bytes just read.
+    if let (Some(inputs), Some(digest)) = (inputs.as_mut(), content.0.digest.clone()) {
+        inputs.add_content(digest);
+    }
     let (generated, target) =
         generate_loaded_into(config, &geo, content, loading, progress, || {
             output::Target::open(&config.output_dir)

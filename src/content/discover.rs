@@ -28,10 +28,21 @@ pub struct ContentFile {
     /// File name without extension (region notes: the slug path, e.g. `balochistan/quetta`).
     pub slug: String,
     pub text: String,
+    /// sha256 (hex) of the file's bytes.
+    pub sha256: String,
 }
 
-/// Walks `<root>/content` in sorted order. Returns the readable files and diagnostics for the rest.
-pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
+/// What `discover` found: the files it read, diagnostics for the rest, and the content's
+/// fingerprint (`output::fingerprint::listing_digest` of the files read), None when some
+/// entry could not be read.
+pub struct Discovered {
+    pub files: Vec<ContentFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub digest: Option<String>,
+}
+
+/// Walks `<root>/content` in sorted order, reading the files in parallel.
+pub fn discover(root: &Path) -> Discovered {
     let content_dir = root.join("content");
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
@@ -40,7 +51,11 @@ pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
             Diagnostic::error("content", "missing-content", "there is no content/ folder")
                 .with_hint("create content/incidents/, content/actors/ and content/briefs/ (see CONTRIBUTING.md)"),
         );
-        return (files, diagnostics);
+        return Discovered {
+            files,
+            diagnostics,
+            digest: None,
+        };
     }
     let walker = WalkDir::new(&content_dir)
         .follow_links(false)
@@ -73,17 +88,43 @@ pub fn discover(root: &Path) -> (Vec<ContentFile>, Vec<Diagnostic>) {
             entry.file_type().is_symlink(),
         )));
     }
-    let read: Vec<Result<ContentFile, Diagnostic>> = entries
+    let read: Vec<Result<(String, ContentFile), Diagnostic>> = entries
         .into_par_iter()
-        .map(|entry| entry.and_then(|(path, is_symlink)| read_entry(root, &path, is_symlink)))
+        .map(|entry| {
+            entry.and_then(|(path, is_symlink)| {
+                let file = read_entry(root, &path, is_symlink)?;
+                Ok((listing_path(&content_dir, &path), file))
+            })
+        })
         .collect();
+    let mut listing = Vec::with_capacity(read.len());
     for result in read {
         match result {
-            Ok(file) => files.push(file),
+            Ok((rel, file)) => {
+                listing.push((rel, format!("f{}", file.sha256)));
+                files.push(file);
+            }
             Err(d) => diagnostics.push(d),
         }
     }
-    (files, diagnostics)
+    let digest = diagnostics
+        .is_empty()
+        .then(|| crate::output::fingerprint::listing_digest(listing));
+    Discovered {
+        files,
+        diagnostics,
+        digest,
+    }
+}
+
+/// A file's path under `content_dir`, `/`-separated, as the fingerprint lists it.
+fn listing_path(content_dir: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(content_dir).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
 }
 
 /// Reads one file under `<root>/content` (for `serve`, which re-reads only what changed).
@@ -137,12 +178,14 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
     }
     let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}")))?;
+    let sha256 = crate::geo::sha256_hex(&bytes);
     match String::from_utf8(bytes) {
         Ok(text) => Ok(ContentFile {
             kind,
             display_path: shown,
             slug,
             text,
+            sha256,
         }),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
@@ -229,8 +272,16 @@ mod tests {
         std::os::unix::fs::symlink(&secret, year.join("2024-01-01-x.toml")).expect("link");
         std::os::unix::fs::symlink(outside.path(), site.path().join("content/actors"))
             .expect("link");
-        let (files, diagnostics) = discover(site.path());
+        let Discovered {
+            files,
+            diagnostics,
+            digest,
+        } = discover(site.path());
         assert!(files.is_empty(), "a link was read");
+        assert!(
+            digest.is_none(),
+            "a fingerprint of content that was not all read"
+        );
         let mut found: Vec<(&str, &str)> = diagnostics
             .iter()
             .map(|d| (d.file.as_str(), d.kind))

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-pub use discover::{discover, read_one, ContentFile, FileKind, MAX_FILE_BYTES};
+pub use discover::{discover, read_one, ContentFile, Discovered, FileKind, MAX_FILE_BYTES};
 pub use model::*;
 
 /// A content file's text and its path relative to the site root.
@@ -86,6 +86,9 @@ pub struct RawContent {
     /// Slugs of files that exist but did not parse, so references to them are not reported
     /// as unknown on top of their own error.
     pub unparsed: Vec<(FileKind, String)>,
+    /// The fingerprint of the files read (`output::fingerprint`), None when some entry under
+    /// `content/` could not be read.
+    pub digest: Option<String>,
 }
 
 /// One parsed content file.
@@ -188,8 +191,15 @@ pub type LoadedContent = (RawContent, Vec<Diagnostic>);
 /// Reads and parses every content file under `<root>/content`. Problems become diagnostics;
 /// files that fail to parse are left out of the result.
 pub fn load(root: &Path) -> LoadedContent {
-    let (files, mut diagnostics) = discover(root);
-    let mut content = RawContent::default();
+    let Discovered {
+        files,
+        mut diagnostics,
+        digest,
+    } = discover(root);
+    let mut content = RawContent {
+        digest,
+        ..RawContent::default()
+    };
     // Parsed in parallel, added in the order `discover` found them.
     let parsed: Vec<(FileKind, String, Result<Parsed, Diagnostic>)> = files
         .into_par_iter()

@@ -5,7 +5,9 @@
 //! The fingerprint is one sha256 per input, each over paths and bytes (never over times):
 //!
 //! - `content`: every file under `content/` that the loader reads (hidden files and folders
-//!   left out, like the loader does; links recorded as links);
+//!   left out, like the loader does; links recorded as links). When there is no record to
+//!   compare with (a first build, or `--force`), it is made from the bytes the loader reads
+//!   instead, so the content is read once, and the record describes exactly what was built;
 //! - `settings`: the bytes of `sitrep.toml` and every resolved setting, overrides included
 //!   (`--base-url`, `--output`, `--root`, `SITREP_GEODATA_MIRROR`, `SITREP_LEAFLET_DIR`);
 //! - `today`: the date the checks use (`SITREP_TODAY` or the local date);
@@ -119,17 +121,21 @@ pub enum Verdict {
 
 /// Fingerprints the inputs and compares them, and the output folder, with the stored record.
 /// With `force`, the inputs are fingerprinted (to store after the build) but never compared.
+/// When nothing is compared (`force`, or no record in the output folder) the content is left
+/// to the loader, which fingerprints the bytes it reads: the returned inputs then lack it
+/// until [`Inputs::add_content`].
 pub fn check(config: &Config, force: bool) -> Verdict {
+    let compare_content = !force && config.output_dir.join(FINGERPRINT).exists();
     // The folder is stated while the inputs are hashed (when they differ, the build that
     // follows costs far more than this wasted walk).
     let ((record, folder), inputs) = rayon::join(
         || {
             rayon::join(
                 || read_record(&config.output_dir),
-                || (!force).then(|| manifest(&config.output_dir)),
+                || compare_content.then(|| manifest(&config.output_dir)),
             )
         },
-        || hash_inputs(config),
+        || hash_inputs(config, compare_content),
     );
     let known = record
         .as_ref()
@@ -150,13 +156,24 @@ pub fn check(config: &Config, force: bool) -> Verdict {
             reason: "--force".into(),
         };
     }
-    let folder = folder.unwrap_or_else(|| manifest(&config.output_dir));
-    match record.and_then(|r| compare(r, &inputs.digests, folder)) {
+    let compared = record.and_then(|r| {
+        let folder = folder.unwrap_or_else(|| manifest(&config.output_dir));
+        compare(r, &inputs.digests, folder)
+    });
+    match compared {
         Ok(replay) => Verdict::UpToDate(replay),
         Err(reason) => Verdict::Build {
             inputs: Some(inputs),
             reason,
         },
+    }
+}
+
+impl Inputs {
+    /// The content's digest as the loader made it from the files it read
+    /// (`RawContent::digest`); one already there is kept.
+    pub fn add_content(&mut self, digest: String) {
+        self.digests.entry("content".into()).or_insert(digest);
     }
 }
 
@@ -260,6 +277,10 @@ pub fn store(config: &Config, inputs: Inputs, replay: &Replay) -> anyhow::Result
         mut digests,
         executable,
     } = inputs;
+    if !digests.contains_key("content") {
+        // The content could not be fingerprinted as it was read: the next build is a full one.
+        return Ok(());
+    }
     digests.insert("geodata".into(), geodata_digest(config)?);
     let record = Record {
         format: FORMAT,
@@ -328,13 +349,16 @@ fn intern(kind: String) -> &'static str {
     leaked
 }
 
-/// The sha256 of every input but the executable (see the module doc), each hashed in parallel.
-fn hash_inputs(config: &Config) -> anyhow::Result<Digests> {
+/// The sha256 of every input but the executable (see the module doc), each hashed in parallel;
+/// the content's only `with_content` (else the loader's listing gives it: `Inputs::add_content`).
+fn hash_inputs(config: &Config, with_content: bool) -> anyhow::Result<Digests> {
     let mut digests = Digests::new();
-    digests.insert(
-        "content".into(),
-        tree_digest(&config.root.join("content"), true, false)?,
-    );
+    if with_content {
+        digests.insert(
+            "content".into(),
+            tree_digest(&config.root.join("content"), true, false)?,
+        );
+    }
     digests.insert("settings".into(), settings_digest(config)?);
     digests.insert(
         "today".into(),
@@ -497,7 +521,7 @@ fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Res
     if !dir.exists() {
         return Ok(crate::geo::sha256_hex(b"missing"));
     }
-    let mut found: Vec<(String, String)> = if follow_links {
+    let found: Vec<(String, String)> = if follow_links {
         let mut found = Vec::new();
         let walker = walkdir::WalkDir::new(dir)
             .follow_links(true)
@@ -529,6 +553,15 @@ fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Res
             })
             .collect()
     };
+    Ok(listing_digest(found))
+}
+
+/// The digest of a folder from its listing: each entry's path relative to the folder
+/// (`/`-separated) with `f` and the sha256 (hex) of a file's bytes, `l` and the target of a
+/// link, or `o` for anything else; folders only through what they hold. The content loader
+/// makes the same listing of the files it reads (`content::discover`), so a first build
+/// fingerprints the content without reading it twice.
+pub fn listing_digest(mut found: Vec<(String, String)>) -> String {
     found.sort_unstable();
     let mut hasher = Sha256::new();
     for (rel, digest) in &found {
@@ -537,7 +570,7 @@ fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Res
         hasher.update(digest);
         hasher.update([0]);
     }
-    Ok(to_hex(&hasher.finalize()))
+    to_hex(&hasher.finalize())
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -632,6 +665,33 @@ mod tests {
         assert_ne!(second, first);
         std::fs::rename(dir.path().join("a/x.toml"), dir.path().join("a/y.toml"))?;
         assert_ne!(tree_digest(dir.path(), true, false)?, second);
+        Ok(())
+    }
+
+    #[test]
+    fn the_loader_fingerprints_the_content_as_the_walk_does() -> anyhow::Result<()> {
+        let site = tempfile::tempdir()?;
+        let content = site.path().join("content");
+        std::fs::create_dir_all(content.join("incidents/2024"))?;
+        std::fs::create_dir_all(content.join("actors/.drafts"))?;
+        std::fs::create_dir_all(content.join("briefs"))?;
+        std::fs::write(
+            content.join("incidents/2024/2024-01-02-a.toml"),
+            "title = \"a\"\n",
+        )?;
+        std::fs::write(
+            content.join("incidents/2024/2024-01-03-b.toml"),
+            "title = \"b\"\n",
+        )?;
+        std::fs::write(content.join("actors/ttp.toml"), "name = \"x\"\n")?;
+        std::fs::write(content.join("actors/.drafts/new.toml"), "hidden")?;
+        std::fs::write(content.join(".notes"), "hidden")?;
+        let walked = tree_digest(&content, true, false)?;
+        let loaded = crate::content::discover(site.path()).digest;
+        assert_eq!(loaded.as_deref(), Some(walked.as_str()));
+        // A file the loader refuses leaves no fingerprint to store.
+        std::fs::write(content.join("incidents/stray.txt"), "?")?;
+        assert_eq!(crate::content::discover(site.path()).digest, None);
         Ok(())
     }
 

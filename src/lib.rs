@@ -332,7 +332,7 @@ pub fn build(
     let clock = Instant::now();
     // No record may describe a folder this build has started to change.
     output::fingerprint::invalidate(&config.output_dir)?;
-    let report = target.commit()?;
+    let (report, written) = target.commit_listed()?;
     let clock = timings.record("write", clock);
     let made = output::fingerprint::Replay {
         pages: generated.pages,
@@ -343,7 +343,7 @@ pub fn build(
         geo_warnings: geo.warnings,
     };
     if let Some(inputs) = inputs {
-        output::fingerprint::store(config, inputs, &made).context(
+        output::fingerprint::store(config, inputs, &made, written).context(
             "the site was written, but the fingerprint for the next build could not be stored",
         )?;
         timings.record("store fingerprint", clock);

@@ -66,7 +66,18 @@ pub struct Inputs {
 /// One entry of the output folder: relative path, kind (`f` file, `d` folder, `l` link,
 /// `o` other), size, modification time, change time (nanoseconds since the epoch) and inode.
 /// Folders and links carry zeros: their names are what matters.
-type Entry = (String, char, u64, i128, i128, u64);
+pub(crate) type Entry = (String, char, u64, i128, i128, u64);
+
+/// The entry of a file at `rel` (`/`-separated) with these metadata.
+pub(crate) fn file_entry(rel: String, meta: &std::fs::Metadata) -> Entry {
+    let (modified, changed, inode) = stamps(meta);
+    (rel, 'f', meta.len(), modified, changed, inode)
+}
+
+/// The entry of a folder at `rel`.
+pub(crate) fn dir_entry(rel: String) -> Entry {
+    (rel, 'd', 0, 0, 0, 0)
+}
 
 /// A warning kept in the record (a `Diagnostic` with an owned kind).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -271,7 +282,15 @@ pub fn invalidate(out_dir: &Path) -> anyhow::Result<()> {
 /// The `geodata` entry is taken again: the build has fetched any missing layer file by now
 /// (so a first build does not make the second one run again), and verified it against its
 /// pinned checksum, which is what the entry records.
-pub fn store(config: &Config, inputs: Inputs, replay: &Replay) -> anyhow::Result<()> {
+///
+/// `written` is the output folder's manifest as the write stage made it (a cold build lists
+/// what it wrote: `Target::commit_listed`); without it the folder is read.
+pub fn store(
+    config: &Config,
+    inputs: Inputs,
+    replay: &Replay,
+    written: Option<Vec<Entry>>,
+) -> anyhow::Result<()> {
     let out_dir = &config.output_dir;
     let Inputs {
         mut digests,
@@ -292,7 +311,13 @@ pub fn store(config: &Config, inputs: Inputs, replay: &Replay) -> anyhow::Result
         bytes: replay.bytes,
         warnings: replay.warnings.iter().map(keep).collect(),
         geo_warnings: replay.geo_warnings.clone(),
-        manifest: manifest(out_dir)?,
+        manifest: match written {
+            Some(mut listed) => {
+                listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                listed
+            }
+            None => manifest(out_dir)?,
+        },
     };
     let json = serde_json::to_vec(&record).context("encoding the build fingerprint")?;
     let path = out_dir.join(FINGERPRINT);
@@ -608,11 +633,8 @@ fn manifest(out_dir: &Path) -> anyhow::Result<Vec<Entry>> {
         .into_iter()
         .filter(|(rel, _)| rel != FINGERPRINT)
         .map(|(rel, what)| match what {
-            Found::File(meta) => {
-                let (modified, changed, inode) = stamps(&meta);
-                (rel, 'f', meta.len(), modified, changed, inode)
-            }
-            Found::Dir => (rel, 'd', 0, 0, 0, 0),
+            Found::File(meta) => file_entry(rel, &meta),
+            Found::Dir => dir_entry(rel),
             Found::Link(_) => (rel, 'l', 0, 0, 0, 0),
             Found::Other => (rel, 'o', 0, 0, 0, 0),
         })
@@ -692,6 +714,34 @@ mod tests {
         // A file the loader refuses leaves no fingerprint to store.
         std::fs::write(content.join("incidents/stray.txt"), "?")?;
         assert_eq!(crate::content::discover(site.path()).digest, None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_cold_build_lists_what_it_wrote_as_the_walk_finds_it() -> anyhow::Result<()> {
+        use crate::render::{OutputFile, Sink as _};
+        let parent = tempfile::tempdir()?;
+        let out = parent.path().join("public");
+        let target = crate::output::Target::open(&out)?;
+        for path in [
+            "index.html",
+            "incidents/a/index.html",
+            "data/map/points/2010.json",
+        ] {
+            target.put(OutputFile {
+                path: path.into(),
+                bytes: path.as_bytes().to_vec(),
+            })?;
+        }
+        let (_, listed) = target.commit_listed()?;
+        let mut listed = listed.expect("a cold build lists its files");
+        listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(listed, manifest(&out)?);
+        assert_eq!(
+            listed.len(),
+            9,
+            "4 files (with the marker) and 5 folders: {listed:?}"
+        );
         Ok(())
     }
 

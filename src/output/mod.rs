@@ -112,6 +112,9 @@ struct Staging {
     dir: tempfile::TempDir,
     /// Paths written so far: files, and the folders made for them.
     made: Mutex<Made>,
+    /// Each file written, with its size, times and inode read from the open file: the
+    /// fingerprint's manifest of the new folder, without reading the folder again.
+    written: Mutex<Vec<fingerprint::Entry>>,
 }
 
 #[derive(Default)]
@@ -153,6 +156,7 @@ impl Target {
             How::Cold(Staging {
                 dir,
                 made: Mutex::default(),
+                written: Mutex::default(),
             })
         };
         Ok(Target {
@@ -166,18 +170,36 @@ impl Target {
     /// Makes the output folder hold exactly the files given (and the marker): renames the
     /// staging folder into place, or updates the existing folder.
     pub fn commit(self) -> anyhow::Result<WriteReport> {
+        self.commit_listed().map(|(report, _)| report)
+    }
+
+    /// `commit`, with the fingerprint's manifest of the folder when this build made it from
+    /// scratch (what it wrote, stated as it was written; renaming the folder into place
+    /// changes none of it).
+    pub fn commit_listed(self) -> anyhow::Result<(WriteReport, Option<Vec<fingerprint::Entry>>)> {
         let files = self.files.into_inner();
         let bytes = self.bytes.into_inner();
         match self.how {
             How::Cold(staging) => {
-                std::fs::write(staging.dir.path().join(MARKER), MARKER_TEXT)
+                let marker = staging.dir.path().join(MARKER);
+                let marker_meta = write_stated(&marker, MARKER_TEXT.as_bytes())
                     .context("writing the output marker")?;
                 std::fs::rename(staging.dir.path(), &self.out_dir).with_context(|| {
                     format!("moving the new site into {}", self.out_dir.display())
                 })?;
                 // Renamed: nothing left for the guard to delete.
                 let _ = staging.dir.keep();
-                Ok(WriteReport {
+                let mut listed = staging
+                    .written
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                listed.push(fingerprint::file_entry(MARKER.into(), &marker_meta));
+                let made = staging
+                    .made
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                listed.extend(made.dirs.iter().map(|d| fingerprint::dir_entry(slashed(d))));
+                let report = WriteReport {
                     files,
                     bytes,
                     written: files,
@@ -185,7 +207,8 @@ impl Target {
                     unchanged: 0,
                     removed: 0,
                     cold: true,
-                })
+                };
+                Ok((report, Some(listed)))
             }
             How::InPlace(update) => {
                 let mut relative = update
@@ -200,7 +223,7 @@ impl Target {
                     .unwrap_or_else(PoisonError::into_inner);
                 let (written, bytes_written, removed) =
                     update_in_place(update.existing, &relative, &dirs, changed, &self.out_dir)?;
-                Ok(WriteReport {
+                let report = WriteReport {
                     files,
                     bytes,
                     written,
@@ -208,7 +231,8 @@ impl Target {
                     unchanged: files - written,
                     removed,
                     cold: false,
-                })
+                };
+                Ok((report, None))
             }
         }
     }
@@ -224,8 +248,9 @@ impl Sink for Target {
             How::Cold(staging) => {
                 staging.make_room(&rel)?;
                 let target = staging.dir.path().join(&rel);
-                std::fs::write(&target, &file.bytes)
+                let meta = write_stated(&target, &file.bytes)
                     .with_context(|| format!("writing {}", target.display()))?;
+                lock(&staging.written).push(fingerprint::file_entry(slashed(&rel), &meta));
             }
             How::InPlace(update) => {
                 let target = self.out_dir.join(&rel);
@@ -242,6 +267,23 @@ impl Sink for Target {
         self.bytes.fetch_add(size, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// Writes a new file and returns its metadata, read from the open file once written.
+fn write_stated(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.metadata()
+}
+
+/// A relative path with `/` between its parts, as the fingerprint's manifest names entries.
+fn slashed(rel: &Path) -> String {
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -226,6 +226,10 @@ pub fn generate_loaded_into<S: render::Sink>(
         incidents: atlas.incidents.len(),
         timings,
     };
+    // The site's shared values, the atlas and the index are freed on another thread while
+    // the caller commits the output (at 100k incidents that takes a tenth of a second).
+    let render::Site { shared, .. } = site;
+    rayon::spawn(move || drop((shared, atlas, index, regions, paths)));
     Ok((generated, sink))
 }
 
@@ -289,7 +293,20 @@ pub fn build(
     let started = Instant::now();
     let mut timings = Timings::default();
     progress("fingerprinting inputs");
-    let (mut inputs, reason) = match output::fingerprint::check(config, force) {
+    // With no record to compare with (a first build, or --force) the build is certain: the
+    // inputs are fingerprinted while the boundary layers and the content load.
+    let certain = force || !output::fingerprint::has_record(&config.output_dir);
+    let (verdict, loaded) = if certain {
+        progress("fetching boundary layers and loading content");
+        let (verdict, loaded) = rayon::join(
+            || output::fingerprint::check(config, force),
+            || load_inputs(config, &|_| {}),
+        );
+        (verdict, Some(loaded))
+    } else {
+        (output::fingerprint::check(config, force), None)
+    };
+    let (mut inputs, reason) = match verdict {
         output::fingerprint::Verdict::UpToDate(last) => {
             timings.record("fingerprint", started);
             return Ok(BuildSummary {
@@ -311,8 +328,18 @@ pub fn build(
         }
         output::fingerprint::Verdict::Build { inputs, reason } => (inputs, reason),
     };
-    timings.record("fingerprint", started);
-    let (geo, content, loading) = load_inputs(config, progress)?;
+    let (geo, content, loading) = match loaded {
+        Some(loaded) => {
+            let (geo, content, _) = loaded?;
+            let mut together = Timings::default();
+            together.record("fingerprint, layers and content", started);
+            (geo, content, together)
+        }
+        None => {
+            timings.record("fingerprint", started);
+            load_inputs(config, progress)?
+        }
+    };
     // Where the fingerprint left the content out, it is the digest of the bytes just read.
     if let (Some(inputs), Some(digest)) = (inputs.as_mut(), content.0.digest.clone()) {
         inputs.add_content(digest);

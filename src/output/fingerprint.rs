@@ -136,7 +136,7 @@ pub enum Verdict {
 /// to the loader, which fingerprints the bytes it reads: the returned inputs then lack it
 /// until [`Inputs::add_content`].
 pub fn check(config: &Config, force: bool) -> Verdict {
-    let compare_content = !force && config.output_dir.join(FINGERPRINT).exists();
+    let compare_content = !force && has_record(&config.output_dir);
     // The folder is stated while the inputs are hashed (when they differ, the build that
     // follows costs far more than this wasted walk).
     let ((record, folder), inputs) = rayon::join(
@@ -186,6 +186,11 @@ impl Inputs {
     pub fn add_content(&mut self, digest: String) {
         self.digests.entry("content".into()).or_insert(digest);
     }
+}
+
+/// Whether `out_dir` holds a record of an earlier build (usable or not).
+pub fn has_record(out_dir: &Path) -> bool {
+    out_dir.join(FINGERPRINT).exists()
 }
 
 /// The record in `out_dir`, or why there is none to use.

@@ -117,14 +117,9 @@ pub fn discover(root: &Path) -> Discovered {
     }
 }
 
-/// A file's path under `content_dir`, `/`-separated, as the fingerprint lists it.
+/// A file's path under `content_dir`, as the fingerprint lists it.
 fn listing_path(content_dir: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(content_dir).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
+    crate::output::fingerprint::entry_name(path.strip_prefix(content_dir).unwrap_or(path))
 }
 
 /// Reads one file under `<root>/content` (for `serve`, which re-reads only what changed).

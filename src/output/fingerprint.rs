@@ -68,6 +68,15 @@ pub struct Inputs {
 /// Folders and links carry zeros: their names are what matters.
 pub(crate) type Entry = (String, char, u64, i128, i128, u64);
 
+/// How the fingerprint names a path relative to a folder: its parts joined with `/`.
+pub(crate) fn entry_name(rel: &Path) -> String {
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
 /// The entry of a file at `rel` (`/`-separated) with these metadata.
 pub(crate) fn file_entry(rel: String, meta: &std::fs::Metadata) -> Entry {
     let (modified, changed, inode) = stamps(meta);

@@ -198,7 +198,11 @@ impl Target {
                     .made
                     .into_inner()
                     .unwrap_or_else(PoisonError::into_inner);
-                listed.extend(made.dirs.iter().map(|d| fingerprint::dir_entry(slashed(d))));
+                listed.extend(
+                    made.dirs
+                        .iter()
+                        .map(|d| fingerprint::dir_entry(fingerprint::entry_name(d))),
+                );
                 let report = WriteReport {
                     files,
                     bytes,
@@ -250,7 +254,10 @@ impl Sink for Target {
                 let target = staging.dir.path().join(&rel);
                 let meta = write_stated(&target, &file.bytes)
                     .with_context(|| format!("writing {}", target.display()))?;
-                lock(&staging.written).push(fingerprint::file_entry(slashed(&rel), &meta));
+                lock(&staging.written).push(fingerprint::file_entry(
+                    fingerprint::entry_name(&rel),
+                    &meta,
+                ));
             }
             How::InPlace(update) => {
                 let target = self.out_dir.join(&rel);
@@ -275,15 +282,6 @@ fn write_stated(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata>
     let mut file = std::fs::File::create(path)?;
     file.write_all(bytes)?;
     file.metadata()
-}
-
-/// A relative path with `/` between its parts, as the fingerprint's manifest names entries.
-fn slashed(rel: &Path) -> String {
-    let parts: Vec<String> = rel
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -340,7 +340,7 @@ pub fn build(
             load_inputs(config, progress)?
         }
     };
-    // Where the fingerprint left the content out, it is the digest of the bytes just read.
+    // The record keeps the digest of the content bytes just read.
     if let (Some(inputs), Some(digest)) = (inputs.as_mut(), content.0.digest.clone()) {
         inputs.add_content(digest);
     }

@@ -28,8 +28,6 @@ pub struct ContentFile {
     /// File name without extension (region notes: the slug path, e.g. `balochistan/quetta`).
     pub slug: String,
     pub text: String,
-    /// sha256 (hex) of the file's bytes.
-    pub sha256: String,
 }
 
 /// What `discover` found: the files it read, diagnostics for the rest, and the content's
@@ -88,20 +86,21 @@ pub fn discover(root: &Path) -> Discovered {
             entry.file_type().is_symlink(),
         )));
     }
-    let read: Vec<Result<(String, ContentFile), Diagnostic>> = entries
+    let read: Vec<Result<(Listed, ContentFile), Diagnostic>> = entries
         .into_par_iter()
         .map(|entry| {
             entry.and_then(|(path, is_symlink)| {
                 let file = read_entry(root, &path, is_symlink)?;
-                Ok((listing_path(&content_dir, &path), file))
+                let digest = format!("f{}", crate::geo::sha256_hex(file.text.as_bytes()));
+                Ok(((listing_path(&content_dir, &path), digest), file))
             })
         })
         .collect();
     let mut listing = Vec::with_capacity(read.len());
     for result in read {
         match result {
-            Ok((rel, file)) => {
-                listing.push((rel, format!("f{}", file.sha256)));
+            Ok((listed, file)) => {
+                listing.push(listed);
                 files.push(file);
             }
             Err(d) => diagnostics.push(d),
@@ -116,6 +115,9 @@ pub fn discover(root: &Path) -> Discovered {
         digest,
     }
 }
+
+/// A file read, as the fingerprint lists it: its path under `content/` and `f` + its sha256.
+type Listed = (String, String);
 
 /// A file's path under `content_dir`, as the fingerprint lists it.
 fn listing_path(content_dir: &Path, path: &Path) -> String {
@@ -173,14 +175,12 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
     }
     let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}")))?;
-    let sha256 = crate::geo::sha256_hex(&bytes);
     match String::from_utf8(bytes) {
         Ok(text) => Ok(ContentFile {
             kind,
             display_path: shown,
             slug,
             text,
-            sha256,
         }),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();

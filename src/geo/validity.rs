@@ -10,7 +10,7 @@
 use geo::algorithm::validation::{GeometryIndex, InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::coordinate_position::CoordPos;
 use geo::dimensions::Dimensions;
-use geo::{BoundingRect, Coord, Intersects, Line, LineString, MultiPolygon, Polygon, Relate};
+use geo::{BoundingRect, Intersects, Line, LineString, MultiPolygon, Polygon, Relate};
 
 /// The first problem `geometry.check_validation()` would report, in the same order (each
 /// polygon's rings, then its holes against its exterior and each other, then the polygon
@@ -86,9 +86,8 @@ fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
 
 /// Fewer than 4 points once consecutive repeats are dropped.
 fn too_few_points(ring: &LineString<f64>) -> bool {
-    let mut distinct = ring.0.clone();
-    distinct.dedup();
-    distinct.len() < 4
+    let repeats = ring.0.windows(2).filter(|w| w[0] == w[1]).count();
+    ring.0.len() - repeats < 4
 }
 
 /// Each hole must lie inside the exterior without sharing a line with it, and no two holes may
@@ -176,8 +175,7 @@ fn has_self_intersection(ring: &LineString<f64>) -> bool {
 
 /// The pair test of a ring's segments (symmetric in its arguments).
 fn meet_improperly(a: Line<f64>, b: Line<f64>) -> bool {
-    let joined = |x: Coord<f64>, y: Coord<f64>| x == y;
-    a.intersects(&b) && !joined(a.start, b.end) && !joined(a.end, b.start)
+    a.intersects(&b) && a.start != b.end && a.end != b.start
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@
 //! The fingerprint is one sha256 per input, each over paths and bytes (never over times):
 //!
 //! - `content`: every file under `content/` that the loader reads (hidden files and folders
-//!   left out, like the loader does; links recorded as links). When there is no record to
-//!   compare with (a first build, or `--force`), it is made from the bytes the loader reads
-//!   instead, so the content is read once, and the record describes exactly what was built;
+//!   left out, like the loader does; links recorded as links). The record keeps the digest
+//!   the loader makes of the bytes it reads (same listing, same formula), so it describes
+//!   exactly what was built; the content is walked and hashed before loading only when there
+//!   is a record to compare with (not on a first build, nor with `--force`);
 //! - `settings`: the bytes of `sitrep.toml` and every resolved setting, overrides included
 //!   (`--base-url`, `--output`, `--root`, `SITREP_GEODATA_MIRROR`, `SITREP_LEAFLET_DIR`);
 //! - `today`: the date the checks use (`SITREP_TODAY` or the local date);
@@ -141,9 +142,8 @@ pub enum Verdict {
 
 /// Fingerprints the inputs and compares them, and the output folder, with the stored record.
 /// With `force`, the inputs are fingerprinted (to store after the build) but never compared.
-/// When nothing is compared (`force`, or no record in the output folder) the content is left
-/// to the loader, which fingerprints the bytes it reads: the returned inputs then lack it
-/// until [`Inputs::add_content`].
+/// When nothing is compared (`force`, or no record in the output folder) the content is not
+/// hashed here: the loader fingerprints the bytes it reads ([`Inputs::add_content`]).
 pub fn check(config: &Config, force: bool) -> Verdict {
     let compare_content = !force && has_record(&config.output_dir);
     // The folder is stated while the inputs are hashed (when they differ, the build that
@@ -191,9 +191,9 @@ pub fn check(config: &Config, force: bool) -> Verdict {
 
 impl Inputs {
     /// The content's digest as the loader made it from the files it read
-    /// (`RawContent::digest`); one already there is kept.
+    /// (`RawContent::digest`): what the record keeps, since it describes the bytes built.
     pub fn add_content(&mut self, digest: String) {
-        self.digests.entry("content".into()).or_insert(digest);
+        self.digests.insert("content".into(), digest);
     }
 }
 

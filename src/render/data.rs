@@ -82,7 +82,7 @@ pub fn downloads_into(site: &Site, sink: &dyn Sink) -> anyhow::Result<()> {
 
 /// `value` as compact JSON in a buffer of exactly its size, counted first: a file of hundreds of
 /// MB does not pass through the copies and spare room of a growing buffer. (Compact like the
-/// GeoJSON: at 100k incidents the JSON is 130 MB so, 190 MB pretty-printed; `jq .` indents it.)
+/// GeoJSON: at 100k incidents the JSON is 130 MB, against 190 MB pretty-printed; `jq .` indents it.)
 fn to_vec_exact(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
     struct Count(usize);
     impl std::io::Write for Count {

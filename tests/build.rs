@@ -347,3 +347,53 @@ fn lists_show_the_themes_incident_item_once_rendered() {
     };
     assert_eq!(pages(&memo), pages(&called));
 }
+
+#[test]
+fn downloads_hold_every_incident_once_in_each_format() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    let result = build(site.path(), &out, "https://example.org/atlas/");
+    assert!(result.status.success(), "{}", text(&result));
+    let read_json = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join(path)).expect(path)).expect(path)
+    };
+    let json = read_json("data/incidents.json");
+    let incidents = json["incidents"].as_array().expect("incidents");
+    let ids: Vec<&str> = incidents.iter().filter_map(|i| i["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "2023-05-10-alpha-market",
+            "2024-03-01-beta-police-post",
+            "2024-07-04-gamma-clash",
+            "2024-08-01-abroad"
+        ]
+    );
+    assert!(json["license"].is_string() && json["title"].is_string());
+    assert!(json["attribution"].is_string());
+    let geojson = read_json("data/incidents.geojson");
+    assert_eq!(geojson["type"], "FeatureCollection");
+    let features = geojson["features"].as_array().expect("features");
+    assert_eq!(features.len(), incidents.len());
+    for (feature, incident) in features.iter().zip(incidents) {
+        assert_eq!(feature["type"], "Feature");
+        assert_eq!(
+            &feature["properties"], incident,
+            "same record in both files"
+        );
+        match (incident["lon"].as_f64(), incident["lat"].as_f64()) {
+            (Some(lon), Some(lat)) => {
+                assert_eq!(feature["geometry"]["type"], "Point");
+                assert_eq!(
+                    feature["geometry"]["coordinates"],
+                    serde_json::json!([lon, lat])
+                );
+            }
+            _ => assert!(feature["geometry"].is_null(), "{feature}"),
+        }
+    }
+    let csv = std::fs::read_to_string(out.join("data/incidents.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 5, "header + 4 incidents");
+    let atom = std::fs::read_to_string(out.join("atom.xml")).expect("atom");
+    assert!(atom.contains("https://example.org/atlas/incidents/2024-08-01-abroad/"));
+}

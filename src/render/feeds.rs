@@ -98,25 +98,49 @@ fn atom(site: &Site) -> OutputFile {
         url: String,
         summary: String,
     }
-    let mut entries: Vec<Entry> = site
+    // The newest entries, by date then address, chosen before any entry is written out.
+    enum Item<'a> {
+        Incident(&'a crate::atlas::Incident),
+        Brief(&'a crate::atlas::Brief),
+    }
+    let mut items: Vec<(NaiveDate, String, Item)> = site
         .atlas
         .incidents
         .iter()
-        .map(|i| Entry {
-            date: i.updated.unwrap_or(i.date),
-            title: format!("{} ({})", i.title, site.date_label(i)),
-            url: site.config.absolute_url(&format!("incidents/{}/", i.id)),
-            summary: super::markdown::to_text(&i.summary),
+        .map(|i| {
+            let date = i.updated.unwrap_or(i.date);
+            (date, format!("incidents/{}/", i.id), Item::Incident(i))
         })
-        .chain(site.atlas.briefs.iter().map(|b| Entry {
-            date: b.updated.unwrap_or(b.date),
-            title: format!("Brief: {}", b.title),
-            url: site.config.absolute_url(&format!("briefs/{}/", b.slug)),
-            summary: b.summary.clone(),
+        .chain(site.atlas.briefs.iter().map(|b| {
+            let date = b.updated.unwrap_or(b.date);
+            (date, format!("briefs/{}/", b.slug), Item::Brief(b))
         }))
         .collect();
-    entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.url.cmp(&b.url)));
-    entries.truncate(FEED_ENTRIES);
+    let newest_first = |a: &(NaiveDate, String, Item), b: &(NaiveDate, String, Item)| {
+        b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+    };
+    if items.len() > FEED_ENTRIES {
+        items.select_nth_unstable_by(FEED_ENTRIES - 1, newest_first);
+        items.truncate(FEED_ENTRIES);
+    }
+    items.sort_by(newest_first);
+    let entries: Vec<Entry> = items
+        .into_iter()
+        .map(|(date, path, item)| match item {
+            Item::Incident(i) => Entry {
+                date,
+                title: format!("{} ({})", i.title, site.date_label(i)),
+                url: site.config.absolute_url(&path),
+                summary: super::markdown::to_text(&i.summary),
+            },
+            Item::Brief(b) => Entry {
+                date,
+                title: format!("Brief: {}", b.title),
+                url: site.config.absolute_url(&path),
+                summary: b.summary.clone(),
+            },
+        })
+        .collect();
     let updated = entries
         .iter()
         .map(|e| e.date)

@@ -107,21 +107,25 @@ impl Site<'_> {
     /// when the theme has none or it fails here; the list templates then call the component
     /// themselves, which reports the error on the page).
     pub fn incident_card(&self, i: usize) -> Value {
-        Value::from(self.card_map(i))
+        to_value(&self.card(i))
     }
 
-    /// The card's fields, to which the incident and actor pages add their own. The cards
-    /// themselves are not kept: at 100,000 incidents they would take a quarter of a GB.
+    /// The card's fields, to which the incident page adds its own.
     pub(super) fn card_map(&self, i: usize) -> Fields {
-        let mut card = self.card_fields(i);
-        let item = self.shared.items.get(i).and_then(|memo| {
-            memo.get_or_init(|| self.list_entry(Value::from(card.clone())))
-                .as_ref()
-        });
-        if let Some(html) = item {
-            // A copy of a template value shares its contents.
-            card.insert(Key::Str("item_html"), html.clone());
+        match to_value(&self.card(i)).into_map() {
+            Some(map) => map.into_iter().collect(),
+            None => Fields::new(),
         }
+    }
+
+    /// The card with `item_html`. The cards themselves are not kept: at 100,000 incidents
+    /// they would take a quarter of a GB.
+    pub(super) fn card(&self, i: usize) -> Card<'_> {
+        let mut card = self.card_fields(i);
+        card.item_html = self.shared.items.get(i).and_then(|memo| {
+            memo.get_or_init(|| self.list_entry(to_value(&card)))
+                .clone()
+        });
         card
     }
 
@@ -136,38 +140,43 @@ impl Site<'_> {
         Some(Value::safe_string(&html))
     }
 
-    fn card_fields(&self, i: usize) -> Fields {
+    fn card_fields(&self, i: usize) -> Card<'_> {
         let incident = &self.atlas.incidents[i];
-        let actors: Vec<&str> = incident
-            .perpetrators
-            .iter()
-            .map(|p| p.actor.as_str())
-            .collect();
-        let attributions: Vec<Value> = incident
-            .perpetrators
-            .iter()
-            .map(|p| self.attribution(p))
-            .collect();
-        map! {
-            "id": incident.id.as_str(),
-            "title": incident.title.as_str(),
-            "url": self.incident_url(&incident.id),
-            "date": incident.date.to_string(),
-            "date_label": self.date_label(incident),
-            "date_precision": incident.date_precision.term(),
-            "date_last": date_last(incident).to_string(),
-            "type": incident.kind.term(),
-            "type_label": incident.kind.label(),
-            "place": self.place(incident),
-            "region_url": self.region_url(incident.region),
-            "region": self.regions.regions[incident.region].id.as_str(),
-            "actors": actors,
-            "killed_label": incident.killed.map_or("not reported".to_string(), |f| f.label()),
-            "injured_label": incident.injured.map_or("not reported".to_string(), |f| f.label()),
-            "killed_is_range": incident.killed.is_some_and(|f| f.min != f.max),
-            "injured_is_range": incident.injured.is_some_and(|f| f.min != f.max),
-            "attribution_label": self.attribution_label(incident),
-            "attributions": attributions,
+        Card {
+            actors: incident
+                .perpetrators
+                .iter()
+                .map(|p| p.actor.as_str())
+                .collect(),
+            attribution_label: self.attribution_label(incident),
+            attributions: incident
+                .perpetrators
+                .iter()
+                .map(|p| self.attribution(p))
+                .collect(),
+            date: incident.date.to_string(),
+            date_label: self.date_label(incident),
+            date_last: date_last(incident).to_string(),
+            date_precision: incident.date_precision.term(),
+            id: incident.id.as_str(),
+            injured_is_range: incident.injured.is_some_and(|f| f.min != f.max),
+            injured_label: incident
+                .injured
+                .map_or("not reported".to_string(), |f| f.label()),
+            item_html: None,
+            killed_is_range: incident.killed.is_some_and(|f| f.min != f.max),
+            killed_label: incident
+                .killed
+                .map_or("not reported".to_string(), |f| f.label()),
+            place: self.place(incident),
+            region: self.regions.regions[incident.region].id.as_str(),
+            region_url: self.region_url(incident.region),
+            status: None,
+            status_label: None,
+            title: incident.title.as_str(),
+            url: self.incident_url(&incident.id),
+            kind: incident.kind.term(),
+            kind_label: incident.kind.label(),
         }
     }
 
@@ -330,6 +339,40 @@ impl Site<'_> {
             "injured": range(stats.injured_reported, stats.injured, stats.injured_max),
         }
     }
+}
+
+/// An incident's card: its short form in lists, on the map and on the pages that link it.
+/// Its fields are in alphabetical order, as the template values have always listed them.
+#[derive(serde::Serialize)]
+pub(super) struct Card<'a> {
+    actors: Vec<&'a str>,
+    attribution_label: String,
+    attributions: Vec<Value>,
+    date: String,
+    date_label: String,
+    date_last: String,
+    date_precision: &'static str,
+    id: &'a str,
+    injured_is_range: bool,
+    injured_label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_html: Option<Value>,
+    killed_is_range: bool,
+    killed_label: String,
+    place: String,
+    region: &'a str,
+    region_url: String,
+    /// How the incident ties it to an actor, on that actor's page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Option<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<Option<&'static str>>,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "type_label")]
+    kind_label: &'static str,
+    url: String,
 }
 
 /// The last day an incident may have happened on: its end date (or its date), widened to the

@@ -124,7 +124,7 @@ pub fn month_label(year: i32, month: u32) -> String {
         format!("{year} (month not reported)")
     } else {
         chrono::NaiveDate::from_ymd_opt(year, month, 1)
-            .map(|d| d.format("%B %Y").to_string())
+            .map(|d| DatePrecision::Month.format(d))
             .unwrap_or_default()
     }
 }

@@ -9,7 +9,7 @@
 macro_rules! map {
     ($($key:literal : $value:expr),* $(,)?) => {{
         let mut map = $crate::render::Fields::new();
-        $( map.insert(tera::value::Key::Str($key), tera::Value::from($value)); )*
+        $( map.insert($key, tera::Value::from($value)); )*
         map
     }};
 }
@@ -81,15 +81,69 @@ impl<'a> Site<'a> {
             regions,
             index,
             templates,
-            shared: views::Shared::new(atlas.incidents.len()),
+            shared: views::Shared::new(atlas.incidents.len(), regions.regions.len()),
         }
     }
 }
 
-/// The fields of a template value being made. Tera's own map hashes each key, and
-/// becomes a value only by being copied into a new one: a sorted map of a few fields is
-/// cheaper to fill, and is hashed once, into the value.
-pub type Fields = std::collections::BTreeMap<tera::value::Key<'static>, tera::Value>;
+/// The fields of a template value being made, by name. They become the value in one pass, in
+/// name order, with no key allocated (Tera's own map hashes each key, and becomes a value only
+/// by being copied into a new one).
+#[derive(Default)]
+pub struct Fields(Vec<(&'static str, tera::Value)>);
+
+impl Fields {
+    pub fn new() -> Fields {
+        Fields(Vec::with_capacity(16))
+    }
+
+    /// Sets `key` to `value`, replacing what it had.
+    pub fn insert(&mut self, key: &'static str, value: tera::Value) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(field) => field.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Sets each of `more`'s fields.
+    pub fn extend(&mut self, more: Fields) {
+        for (key, value) in more.0 {
+            self.insert(key, value);
+        }
+    }
+
+    /// The fields of a template value made from a struct (whose keys are its field names).
+    pub fn of(value: tera::Value) -> Fields {
+        let map = value.into_map().unwrap_or_default();
+        Fields(
+            map.into_iter()
+                .filter_map(|(key, value)| match key {
+                    tera::value::Key::Str(name) => Some((name, value)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<Fields> for tera::Value {
+    fn from(mut fields: Fields) -> tera::Value {
+        /// Fields in name order, serialized as a struct: Tera keeps each name as it is.
+        struct Sorted(Vec<(&'static str, tera::Value)>);
+        impl serde::Serialize for Sorted {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut fields = serializer.serialize_struct("Fields", self.0.len())?;
+                for (key, value) in &self.0 {
+                    fields.serialize_field(key, value)?;
+                }
+                fields.end()
+            }
+        }
+        fields.0.sort_unstable_by_key(|(key, _)| *key);
+        to_value(&Sorted(fields.0))
+    }
+}
 
 /// A page to render: output path, template name and its variables.
 pub struct Page {

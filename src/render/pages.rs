@@ -2,13 +2,13 @@
 
 use chrono::Datelike;
 use serde_json::json;
-use tera::value::Key;
 use tera::Value;
 
 use super::lists::{self, ListKey};
 use super::PageKey;
 use super::{Page, Site};
 use crate::regions::Level;
+use crate::validate::vocab::DatePrecision;
 
 /// How many incidents and briefs the home page lists.
 const HOME_LATEST: usize = 8;
@@ -519,7 +519,7 @@ fn region(
         .iter()
         .map(|(year, s)| {
             let mut v = site.stats_map(s);
-            v.insert(Key::Str("year"), Value::from(*year));
+            v.insert("year", Value::from(*year));
             Value::from(v)
         })
         .collect();
@@ -691,7 +691,7 @@ pub(super) fn brief(site: &Site, brief: &crate::atlas::Brief) -> Page {
     let mut card = site.brief_map(brief);
     card.extend(map! {
         "html": super::markdown::to_html(&brief.body, &site.config.base_path),
-        "updated": brief.updated.map(|d| d.format("%-d %B %Y").to_string()),
+        "updated": brief.updated.map(|d| DatePrecision::Day.format(d)),
         "sources": site.sources(&brief.sources),
         "regions": regions,
         "actors": actors,
@@ -774,7 +774,7 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
             object! {
                 "name": d.name.as_str(),
                 "by": d.by.clone(),
-                "since": d.since.map(|s| s.format("%B %Y").to_string()),
+                "since": d.since.map(|s| DatePrecision::Month.format(s)),
             }
         })
         .collect();

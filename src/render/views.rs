@@ -1,9 +1,9 @@
 //! View models: the template values for incidents, regions, actors and briefs. All text is
 //! plain; templates escape it. Markdown becomes sanitized HTML here.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use tera::value::Key;
 use tera::Value;
 
 use super::markdown;
@@ -12,7 +12,7 @@ use super::{to_value, Fields};
 use crate::atlas::{Brief, Incident, Perpetrator, Source};
 use crate::index::Stats;
 use crate::regions::Level;
-use crate::validate::vocab::Attribution;
+use crate::validate::vocab::{Attribution, DatePrecision};
 
 /// Values that many pages of one build show, each made once, on first use.
 pub struct Shared {
@@ -29,12 +29,41 @@ pub struct Shared {
     pub(super) site_vars: OnceLock<Value>,
     /// The home country's outlines cut into shared borders (map layers and locator maps).
     pub(super) home_borders: OnceLock<super::mapdata::HomeBorders>,
+    /// Each region's page address and place label, as every card in it shows them.
+    regions: Vec<OnceLock<RegionText>>,
+    /// Each actor's label, page address and attribution entries (by slug).
+    actors: OnceLock<HashMap<String, ActorText>>,
+}
+
+struct RegionText {
+    url: String,
+    place: String,
+}
+
+/// An attribution entry: `status` (claimed, attributed, …), its label, and the actor's name
+/// and page.
+fn attribution_fields(status: Attribution, actor: &ActorText) -> Fields {
+    map! {
+        "status": status.term(),
+        "status_label": status.label(),
+        "actor": actor.label.as_str(),
+        "actor_url": actor.url.as_str(),
+    }
+}
+
+struct ActorText {
+    label: String,
+    url: String,
+    /// The card's entry for each attribution status, in `Attribution::ALL` order.
+    attributions: Vec<Value>,
 }
 
 impl Shared {
-    pub fn new(incidents: usize) -> Shared {
+    pub fn new(incidents: usize, regions: usize) -> Shared {
         Shared {
             items: (0..incidents).map(|_| OnceLock::new()).collect(),
+            regions: (0..regions).map(|_| OnceLock::new()).collect(),
+            actors: OnceLock::new(),
             filters: OnceLock::new(),
             filters_without_counts: OnceLock::new(),
             lists: Default::default(),
@@ -50,8 +79,39 @@ impl Site<'_> {
     }
 
     pub fn region_url(&self, region: usize) -> String {
-        let r = &self.regions.regions[region];
-        self.config.url(&r.page_path(&self.regions.home_country))
+        self.region_text(region).url.clone()
+    }
+
+    fn region_text(&self, region: usize) -> &RegionText {
+        self.shared.regions[region].get_or_init(|| {
+            let r = &self.regions.regions[region];
+            RegionText {
+                url: self.config.url(&r.page_path(&self.regions.home_country)),
+                place: self.regions.place_label(region),
+            }
+        })
+    }
+
+    fn actor_text(&self, slug: &str) -> Option<&ActorText> {
+        let actors = self.shared.actors.get_or_init(|| {
+            self.atlas
+                .actors
+                .iter()
+                .map(|a| {
+                    let mut text = ActorText {
+                        label: a.label().to_string(),
+                        url: self.actor_url(&a.slug),
+                        attributions: Vec::new(),
+                    };
+                    text.attributions = Attribution::ALL
+                        .iter()
+                        .map(|&status| Value::from(attribution_fields(status, &text)))
+                        .collect();
+                    (a.slug.clone(), text)
+                })
+                .collect()
+        });
+        actors.get(slug)
     }
 
     pub fn actor_url(&self, slug: &str) -> String {
@@ -63,11 +123,8 @@ impl Site<'_> {
     }
 
     pub fn actor_label(&self, slug: &str) -> String {
-        self.atlas
-            .actors
-            .iter()
-            .find(|a| a.slug == slug)
-            .map_or_else(|| slug.to_string(), |a| a.label().to_string())
+        self.actor_text(slug)
+            .map_or_else(|| slug.to_string(), |a| a.label.clone())
     }
 
     /// "Claimed by Jamaat-ul-Ahrar; disputed: TTP" — or "No attribution reported".
@@ -112,10 +169,7 @@ impl Site<'_> {
 
     /// The card's fields, to which the incident page adds its own.
     pub(super) fn card_map(&self, i: usize) -> Fields {
-        match to_value(&self.card(i)).into_map() {
-            Some(map) => map.into_iter().collect(),
-            None => Fields::new(),
-        }
+        Fields::of(to_value(&self.card(i)))
     }
 
     /// The card with `item_html`. The cards themselves are not kept: at 100,000 incidents
@@ -183,23 +237,34 @@ impl Site<'_> {
     /// An actor an incident names and how: `status` (claimed, attributed, …), its label,
     /// and the actor's name and page.
     fn attribution(&self, p: &Perpetrator) -> Value {
-        Value::from(self.attribution_map(p))
+        let status = Attribution::ALL.iter().position(|&a| a == p.attribution);
+        let made = self.actor_text(&p.actor).zip(status);
+        match made.and_then(|(actor, n)| actor.attributions.get(n)) {
+            Some(entry) => entry.clone(),
+            None => Value::from(self.attribution_map(p)),
+        }
     }
 
     fn attribution_map(&self, p: &Perpetrator) -> Fields {
-        map! {
-            "status": p.attribution.term(),
-            "status_label": p.attribution.label(),
-            "actor": self.actor_label(&p.actor),
-            "actor_url": self.actor_url(&p.actor),
+        match self.actor_text(&p.actor) {
+            Some(actor) => attribution_fields(p.attribution, actor),
+            // Not a known actor (a record `check` rejects): its slug stands in.
+            None => attribution_fields(
+                p.attribution,
+                &ActorText {
+                    label: p.actor.clone(),
+                    url: self.actor_url(&p.actor),
+                    attributions: Vec::new(),
+                },
+            ),
         }
     }
 
     pub fn place(&self, incident: &Incident) -> String {
-        let region = self.regions.place_label(incident.region);
+        let region = &self.region_text(incident.region).place;
         match &incident.place_name {
             Some(name) if !region.contains(name.as_str()) => format!("{name} ({region})"),
-            _ => region,
+            _ => region.clone(),
         }
     }
 
@@ -213,7 +278,7 @@ impl Site<'_> {
             .iter()
             .map(|p| {
                 let mut entry = self.attribution_map(p);
-                entry.insert(Key::Str("by"), Value::from(p.by.as_deref()));
+                entry.insert("by", Value::from(p.by.as_deref()));
                 Value::from(entry)
             })
             .collect();
@@ -251,7 +316,7 @@ impl Site<'_> {
                 object! {
                     "publisher": s.publisher.as_str(),
                     "title": s.title.as_str(),
-                    "date": s.date.map(|d| d.format("%-d %B %Y").to_string()),
+                    "date": s.date.map(|d| DatePrecision::Day.format(d)),
                     "author": s.author.clone(),
                     "url": s.url.clone(),
                     "via": s.via.clone(),
@@ -291,7 +356,7 @@ impl Site<'_> {
     /// `region_link` with one more field (its sub-regions' links).
     pub fn region_link_with(&self, r: usize, key: &'static str, links: Vec<Value>) -> Value {
         let mut map = self.region_map(r);
-        map.insert(Key::Str(key), Value::from(links));
+        map.insert(key, Value::from(links));
         Value::from(map)
     }
 
@@ -317,7 +382,7 @@ impl Site<'_> {
             "title": brief.title.as_str(),
             "url": self.brief_url(&brief.slug),
             "date": brief.date.to_string(),
-            "date_label": brief.date.format("%-d %B %Y").to_string(),
+            "date_label": DatePrecision::Day.format(brief.date),
             "summary": brief.summary.as_str(),
             "authors": brief.authors.clone(),
         }

@@ -112,13 +112,31 @@ vocabulary!(
 impl DatePrecision {
     /// A date shown at this precision: "30 January 2023", "March 2024", "2024".
     pub fn format(self, date: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let month = MONTHS[date.month0() as usize];
         match self {
-            DatePrecision::Day => date.format("%-d %B %Y").to_string(),
-            DatePrecision::Month => date.format("%B %Y").to_string(),
-            DatePrecision::Year => date.format("%Y").to_string(),
+            DatePrecision::Day => format!("{} {month} {:04}", date.day(), date.year()),
+            DatePrecision::Month => format!("{month} {:04}", date.year()),
+            DatePrecision::Year => format!("{:04}", date.year()),
         }
     }
 }
+
+/// English month names, January first.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// ISO 3166-1 alpha-3 codes the atlas knows, with their conventional English names.
 pub const COUNTRIES: &[(&str, &str)] = &[
@@ -142,4 +160,24 @@ pub const COUNTRIES: &[(&str, &str)] = &[
 
 pub fn country_name(iso3: &str) -> Option<&'static str> {
     COUNTRIES.iter().find(|(c, _)| *c == iso3).map(|(_, n)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatePrecision;
+
+    #[test]
+    fn dates_read_as_chrono_writes_them() {
+        let mut date = chrono::NaiveDate::from_ymd_opt(999, 12, 25).expect("date");
+        for _ in 0..800 {
+            for (precision, pattern) in [
+                (DatePrecision::Day, "%-d %B %Y"),
+                (DatePrecision::Month, "%B %Y"),
+                (DatePrecision::Year, "%Y"),
+            ] {
+                assert_eq!(precision.format(date), date.format(pattern).to_string());
+            }
+            date = date + chrono::Days::new(487);
+        }
+    }
 }

@@ -25,8 +25,9 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 }
 
 /// Tags that survive sanitizing.
-pub fn allowed_tags() -> BTreeSet<&'static str> {
-    sanitizer().clone_tags().into_iter().collect()
+pub fn allowed_tags() -> &'static BTreeSet<&'static str> {
+    static TAGS: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+    TAGS.get_or_init(|| sanitizer().clone_tags().into_iter().collect())
 }
 
 /// Renders Markdown to sanitized HTML. Links starting with `/` get `base_path` instead.
@@ -61,19 +62,33 @@ pub fn to_html(markdown: &str, base_path: &str) -> String {
     sanitizer().clean(&raw).to_string()
 }
 
-/// Plain text of Markdown (for feeds, meta descriptions and data downloads).
+/// Plain text of Markdown (for feeds, meta descriptions and data downloads): its words, one
+/// space between each.
 pub fn to_text(markdown: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(markdown.len());
+    // Whether a space goes before the next word.
+    let mut gap = false;
+    let mut words = |text: &str, out: &mut String| {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                gap = true;
+            } else {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(c);
+            }
+        }
+    };
     for event in Parser::new_ext(markdown, options()) {
         match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => {
-                out.push(' ')
-            }
+            Event::Text(t) | Event::Code(t) => words(&t, &mut out),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => words(" ", &mut out),
             _ => {}
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 fn rebase<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
@@ -114,5 +129,7 @@ mod tests {
     #[test]
     fn text_of_markdown() {
         assert_eq!(to_text("A *b*\n\nc `d`"), "A b c d");
+        assert_eq!(to_text("  x\u{a0}y **z**  \n\n- a\n- b\n"), "x y z a b");
+        assert_eq!(to_text(""), "");
     }
 }

@@ -30,7 +30,7 @@ pub fn raw_html_in_text<T>(loaded: &Loaded<T>, markdown: &str, offset: usize) ->
             Event::Html(h) | Event::InlineHtml(h) => h,
             _ => continue,
         };
-        if let Some(why) = stripped_reason(&html, &allowed) {
+        if let Some(why) = stripped_reason(&html, allowed) {
             out.push(
                 Diagnostic::warning(&loaded.source.path, "raw-html-stripped", format!("raw HTML will be removed: {why}"))
                     .at(&loaded.source.text, offset + range.start)
@@ -307,11 +307,11 @@ mod tests {
     #[test]
     fn detects_stripped_html() {
         let allowed = crate::render::markdown::allowed_tags();
-        assert!(stripped_reason("<script>alert(1)</script>", &allowed).is_some());
-        assert!(stripped_reason("<img src=x onerror=alert(1)>", &allowed).is_some());
-        assert!(stripped_reason("<a href=\"javascript:alert(1)\">x</a>", &allowed).is_some());
-        assert!(stripped_reason("<iframe src=x>", &allowed).is_some());
-        assert!(stripped_reason("<b>bold</b>", &allowed).is_none());
+        assert!(stripped_reason("<script>alert(1)</script>", allowed).is_some());
+        assert!(stripped_reason("<img src=x onerror=alert(1)>", allowed).is_some());
+        assert!(stripped_reason("<a href=\"javascript:alert(1)\">x</a>", allowed).is_some());
+        assert!(stripped_reason("<iframe src=x>", allowed).is_some());
+        assert!(stripped_reason("<b>bold</b>", allowed).is_none());
     }
 
     #[test]

@@ -31,6 +31,11 @@ use geo::Layer;
 use regions::RegionTree;
 use render::OutputFile;
 
+/// The most content files one parallel task reads, parses or checks at once. Rayon stops
+/// splitting a run of items once no thread was idle to take half of it, so without a bound
+/// the last long run can end on one thread while the other waits.
+pub(crate) const FILES_PER_TASK: usize = 64;
+
 /// The boundary layers and the region tree built from them (slow to build; reusable).
 pub struct GeoData {
     pub layers: Vec<Layer>,
@@ -194,7 +199,8 @@ pub fn generate_loaded_into<S: render::Sink>(
     // free the rest (every file's text and parsed records) before rendering.
     let markdown_links = validate::MarkdownLinks::of(&raw);
     let record_pages = record_pages(&raw);
-    drop(raw);
+    // Freed beside the next steps rather than before them.
+    rayon::spawn(move || drop(raw));
     clock = timings.record("check and link", clock);
     progress("indexing");
     let index = index::build(&atlas, &regions);

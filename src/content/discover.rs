@@ -88,6 +88,7 @@ pub fn discover(root: &Path) -> Discovered {
     }
     let read: Vec<Result<(Listed, ContentFile), Diagnostic>> = entries
         .into_par_iter()
+        .with_max_len(crate::FILES_PER_TASK)
         .map(|entry| {
             entry.and_then(|(path, is_symlink)| {
                 let file = read_entry(root, &path, is_symlink)?;

@@ -203,6 +203,7 @@ pub fn load(root: &Path) -> LoadedContent {
     // Parsed in parallel, added in the order `discover` found them.
     let parsed: Vec<(FileKind, String, Result<Parsed, Diagnostic>)> = files
         .into_par_iter()
+        .with_max_len(crate::FILES_PER_TASK)
         .map(|file| {
             let result = parse_file(file.kind, &file.display_path, &file.slug, file.text);
             (file.kind, file.slug, result)

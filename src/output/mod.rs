@@ -274,6 +274,46 @@ impl Sink for Target {
         self.bytes.fetch_add(size, Ordering::Relaxed);
         Ok(())
     }
+
+    /// Cold: writes the pieces into the staging folder as they come. In place: as `put`.
+    fn put_pieces(&self, path: &str, pieces: &mut dyn Iterator<Item = &[u8]>) -> anyhow::Result<()> {
+        let How::Cold(staging) = &self.how else {
+            let mut bytes = Vec::new();
+            pieces.for_each(|piece| bytes.extend_from_slice(piece));
+            return self.put(OutputFile {
+                path: path.into(),
+                bytes,
+            });
+        };
+        let rel = safe_relative_path(path)?;
+        staging.make_room(&rel)?;
+        let target = staging.dir.path().join(&rel);
+        let (meta, size) = write_pieces_stated(&target, pieces)
+            .with_context(|| format!("writing {}", target.display()))?;
+        lock(&staging.written).push(fingerprint::file_entry(
+            fingerprint::entry_name(&rel),
+            &meta,
+        ));
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// `write_stated` for a file given in pieces; also returns its size.
+fn write_pieces_stated(
+    path: &Path,
+    pieces: &mut dyn Iterator<Item = &[u8]>,
+) -> std::io::Result<(std::fs::Metadata, u64)> {
+    use std::io::Write as _;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut size = 0;
+    for piece in pieces {
+        file.write_all(piece)?;
+        size += piece.len() as u64;
+    }
+    let file = file.into_inner().map_err(|e| e.into_error())?;
+    Ok((file.metadata()?, size))
 }
 
 /// Writes a new file and returns its metadata, read from the open file once written.

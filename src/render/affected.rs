@@ -272,6 +272,7 @@ pub fn render_keys(
 ) -> anyhow::Result<Vec<OutputFile>> {
     let lists = list_items(site, keys);
     keys.par_iter()
+        .with_max_len(PAGES_PER_TASK)
         .map(|&key| render_key(site, locators, &lists, key))
         .collect()
 }
@@ -284,9 +285,15 @@ pub fn render_keys_into(
     sink: &dyn Sink,
 ) -> anyhow::Result<()> {
     let lists = list_items(site, keys);
+    // Pieces of a few pages, so that the last of them do not end on one thread while the
+    // other waits (see `FILES_PER_TASK`; at 10k incidents that was a tenth of a second).
     keys.par_iter()
+        .with_max_len(PAGES_PER_TASK)
         .try_for_each(|&key| sink.put(render_key(site, locators, &lists, key)?))
 }
+
+/// The most pages one rendering task takes on at once.
+const PAGES_PER_TASK: usize = 16;
 
 /// The items of every paged list among `keys`.
 fn list_items(site: &Site, keys: &[PageKey]) -> BTreeMap<ListKey, Vec<usize>> {

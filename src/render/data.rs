@@ -18,25 +18,27 @@ pub fn downloads(site: &Site) -> anyhow::Result<Vec<OutputFile>> {
 /// The three downloads, each handed to `sink` as soon as it is made.
 pub fn downloads_into(site: &Site, sink: &dyn Sink) -> anyhow::Result<()> {
     // Each incident is made into its download record once, in parallel, and that record is
-    // written once as JSON and once as a CSV line; the JSON and GeoJSON files are then put
-    // together from those bytes.
+    // written once as JSON and once as a CSV line; the JSON and GeoJSON files are made of
+    // those bytes.
     let chunks: Vec<Chunk> = site
         .atlas
         .incidents
         .par_chunks(CHUNK)
+        .with_max_len(1)
         .map(|incidents| Chunk::of(site, incidents))
         .collect::<serde_json::Result<_>>()?;
-    let put = |path: &str, bytes: Vec<u8>| {
-        sink.put(OutputFile {
-            path: path.into(),
-            bytes,
-        })
-    };
-    // One file at a time, each handed on before the next is made: at 100k incidents the
-    // JSON alone is 130 MB.
-    put("data/incidents.csv", csv(&chunks))?;
-    put("data/incidents.json", json(site, &chunks)?)?;
-    put("data/incidents.geojson", geojson(&chunks))
+    // Each file is written piece by piece, never whole in memory: at 100k incidents the JSON
+    // alone is 130 MB.
+    let header = format!("{}\r\n", CSV_COLUMNS.join(","));
+    let csv = chunks.iter().map(|c| c.csv.as_bytes());
+    sink.put_pieces(
+        "data/incidents.csv",
+        &mut std::iter::once(header.as_bytes()).chain(csv),
+    )?;
+    let (head, tail) = json_ends(site)?;
+    sink.put_pieces("data/incidents.json", &mut json(&head, &chunks, &tail))?;
+    sink.put_pieces("data/incidents.geojson", &mut geojson(&chunks))?;
+    Ok(())
 }
 
 /// Incidents per unit of parallel work in the downloads.
@@ -108,20 +110,11 @@ fn pieces<'a>(bytes: &'a [u8], ends: &'a [usize]) -> impl Iterator<Item = &'a [u
         .map(move |(start, &end)| &bytes[start..end])
 }
 
-fn csv(chunks: &[Chunk]) -> Vec<u8> {
-    let mut out = CSV_COLUMNS.join(",");
-    out.push_str("\r\n");
-    out.reserve(chunks.iter().map(|c| c.csv.len()).sum());
-    for chunk in chunks {
-        out.push_str(&chunk.csv);
-    }
-    out.into_bytes()
-}
-
-/// `{"attribution":…,"incidents":[…],"license":…,"title":…}`: the fields in alphabetical order,
-/// compact like the GeoJSON (at 100k incidents 130 MB, against 190 MB pretty-printed; `jq .`
-/// indents it).
-fn json(site: &Site, chunks: &[Chunk]) -> serde_json::Result<Vec<u8>> {
+/// What comes before and after the records in the JSON download:
+/// `{"attribution":…,"incidents":[` and `],"license":…,"title":…}`, the fields in alphabetical
+/// order. Compact like the GeoJSON (at 100k incidents 130 MB, against 190 MB pretty-printed;
+/// `jq .` indents it).
+fn json_ends(site: &Site) -> serde_json::Result<(String, String)> {
     let data = &site.config.site.data;
     let head = format!(
         "{{\"attribution\":{},\"incidents\":[",
@@ -132,47 +125,43 @@ fn json(site: &Site, chunks: &[Chunk]) -> serde_json::Result<Vec<u8>> {
         serde_json::to_string(&data.license)?,
         serde_json::to_string(&site.config.site.title)?
     );
-    let records = chunks.iter().flat_map(Chunk::records).map(|r| [r]);
-    Ok(join_exact(&head, records, &tail))
+    Ok((head, tail))
 }
 
+/// The JSON download in pieces.
+fn json<'a>(
+    head: &'a str,
+    chunks: &'a [Chunk],
+    tail: &'a str,
+) -> impl Iterator<Item = &'a [u8]> {
+    let records = chunks.iter().flat_map(Chunk::records).map(|r| [r]);
+    joined(head, records, tail)
+}
+
+/// The GeoJSON download in pieces:
 /// `{"features":[{"geometry":…,"properties":{…},"type":"Feature"},…],"type":"FeatureCollection"}`.
-fn geojson(chunks: &[Chunk]) -> Vec<u8> {
+fn geojson(chunks: &[Chunk]) -> impl Iterator<Item = &[u8]> {
     let features = chunks.iter().flat_map(Chunk::features);
-    join_exact(
+    joined(
         "{\"features\":[",
         features,
         "],\"type\":\"FeatureCollection\"}",
     )
 }
 
-/// `head`, the `items` (each in pieces) with commas between them, and `tail`, in a buffer of
-/// exactly their size: a file of hundreds of MB does not pass through the copies and spare room
-/// of a growing buffer.
-fn join_exact<'a, const N: usize>(
-    head: &str,
-    items: impl Iterator<Item = [&'a [u8]; N]> + Clone,
-    tail: &str,
-) -> Vec<u8> {
-    let (count, size) = items.clone().fold((0usize, 0), |(count, size), pieces| {
-        (
-            count + 1,
-            size + pieces.iter().map(|p| p.len()).sum::<usize>(),
-        )
+/// `head`, the `items` (each in pieces) with commas between them, and `tail`.
+fn joined<'a, const N: usize>(
+    head: &'a str,
+    items: impl Iterator<Item = [&'a [u8]; N]>,
+    tail: &'a str,
+) -> impl Iterator<Item = &'a [u8]> {
+    let items = items.enumerate().flat_map(|(n, pieces)| {
+        let comma: &[u8] = if n > 0 { b"," } else { b"" };
+        std::iter::once(comma).chain(pieces)
     });
-    let mut out = Vec::with_capacity(head.len() + size + count.saturating_sub(1) + tail.len());
-    out.extend_from_slice(head.as_bytes());
-    for (n, pieces) in items.enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        for piece in pieces {
-            out.extend_from_slice(piece);
-        }
-    }
-    out.extend_from_slice(tail.as_bytes());
-    debug_assert_eq!(out.len(), out.capacity());
-    out
+    std::iter::once(head.as_bytes())
+        .chain(items)
+        .chain(std::iter::once(tail.as_bytes()))
 }
 
 /// Coordinates to 5 decimals (about a metre).
@@ -405,8 +394,7 @@ mod tests {
             ]),
             chunk(&[(r#"{"id":"c"}"#, Some([1.5, -2.5]))]),
         ];
-        let bytes = geojson(&chunks);
-        assert_eq!(bytes.len(), bytes.capacity(), "sized exactly");
+        let bytes: Vec<u8> = geojson(&chunks).flatten().copied().collect();
         let value: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
         assert_eq!(
             value,

@@ -202,6 +202,19 @@ pub use svg::Locators;
 /// memory (`Collect`) or nowhere (`Discard`). Called from the render threads.
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> anyhow::Result<()>;
+
+    /// A file given as pieces, in order: a large download, which a sink that writes files
+    /// writes piece by piece rather than holding whole. By default, joined and `put`.
+    fn put_pieces(&self, path: &str, pieces: &mut dyn Iterator<Item = &[u8]>) -> anyhow::Result<()> {
+        let mut bytes = Vec::new();
+        for piece in pieces {
+            bytes.extend_from_slice(piece);
+        }
+        self.put(OutputFile {
+            path: path.into(),
+            bytes,
+        })
+    }
 }
 
 /// Keeps every file in memory (`serve`, `generate`).
@@ -295,20 +308,30 @@ impl Recorder<'_> {
     }
 }
 
-impl Sink for Recorder<'_> {
-    fn put(&self, file: OutputFile) -> anyhow::Result<()> {
+impl Recorder<'_> {
+    /// Notes `path`, refusing it if it was seen before.
+    fn note(&self, path: &str) -> anyhow::Result<()> {
         let new = self
             .paths
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(file.path.clone());
+            .insert(path.to_string());
         if !new {
-            anyhow::bail!(
-                "two outputs would be written to {}: rename one of the sources",
-                file.path
-            );
+            anyhow::bail!("two outputs would be written to {path}: rename one of the sources");
         }
+        Ok(())
+    }
+}
+
+impl Sink for Recorder<'_> {
+    fn put(&self, file: OutputFile) -> anyhow::Result<()> {
+        self.note(&file.path)?;
         self.sink.put(file)
+    }
+
+    fn put_pieces(&self, path: &str, pieces: &mut dyn Iterator<Item = &[u8]>) -> anyhow::Result<()> {
+        self.note(path)?;
+        self.sink.put_pieces(path, pieces)
     }
 }
 

@@ -119,11 +119,20 @@ pub struct MarkdownLinks {
 impl MarkdownLinks {
     /// Scans every Markdown text of `raw`, in the order `check_markdown_links` reports them.
     pub fn of(raw: &RawContent) -> MarkdownLinks {
-        let mut found = Vec::new();
+        use rayon::prelude::*;
+        let mut texts = Vec::new();
         each_text(raw, &mut |source, markdown, offset| {
-            found.extend(scan_text(source, markdown, offset));
+            texts.push((source, markdown, offset));
         });
-        MarkdownLinks { found }
+        // Scanned in parallel, kept in order.
+        let found: Vec<Vec<Found>> = texts
+            .par_iter()
+            .with_max_len(crate::FILES_PER_TASK)
+            .map(|(source, markdown, offset)| scan_text(source, markdown, *offset))
+            .collect();
+        MarkdownLinks {
+            found: found.into_iter().flatten().collect(),
+        }
     }
 
     /// What `check_markdown_links` reports, with `exists` telling which site-relative output
@@ -136,7 +145,7 @@ impl MarkdownLinks {
 }
 
 /// Calls `f` with every Markdown text of `raw`: its file, the text and its offset in the file.
-fn each_text(raw: &RawContent, f: &mut dyn FnMut(&Arc<SourceText>, &str, usize)) {
+fn each_text<'a>(raw: &'a RawContent, f: &mut dyn FnMut(&'a Arc<SourceText>, &'a str, usize)) {
     for l in &raw.incidents {
         f(
             &l.source,

@@ -95,6 +95,7 @@ pub fn link_with(
         None => raw
             .incidents
             .par_iter()
+            .with_max_len(crate::FILES_PER_TASK)
             .map(|loaded| {
                 let (incident, diags) =
                     incident::check(loaded, &lookup, &actor_slugs, &incident_ids);

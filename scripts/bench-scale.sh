@@ -10,11 +10,11 @@
 # target/bench-scale.md), KEEP=1 keeps the generated sites.
 #
 # For each size: `sitrep synth` writes the site, scripts/hugo-site.py the equivalent Hugo
-# site; then, on each file system and for each run, interleaved: a cold sitrep build (output
-# folder deleted first), a no-change rebuild into that output (nothing changed, so the
-# fingerprint check skips render and write: it measures hashing the inputs and stating the
-# output folder), `cp -r` of sitrep's output
-# (the floor: the cost of just writing those files), and a cold Hugo build. Each is timed
+# site; then, on each file system and for each run, interleaved (in turns: see below): a cold
+# sitrep build (output folder deleted first), a no-change rebuild into that output (nothing
+# changed, so the fingerprint check skips render and write: it measures hashing the inputs
+# and stating the output folder), `cp -r` of sitrep's output (the floor: the cost of just
+# writing those files), and a cold Hugo build. Each is timed
 # with GNU time (wall, user+sys CPU, peak RSS); the table gives medians and ratios.
 # Hugo comes from Debian (`apt-get install hugo`, as root); without it the Hugo columns are
 # left empty. Nothing outside SHM_BASE and DISK_BASE is written or deleted.
@@ -130,19 +130,38 @@ for size in $SIZES; do
       hsrc="$base/hugo-$size"
     fi
     out="$base/out-sitrep-$size"
+    tools=(sitrep cp)
+    if [ "$HUGO" = 1 ]; then tools+=(hugo); fi
     for run in $(seq 1 "$RUNS"); do
-      rm -rf "$out" "$base/out-cp-$size" "$base/out-hugo-$size"
-      measure "$size" "$fs" sitrep "$run" "$SITREP" --root "$src" --quiet build --output "$out"
-      measure "$size" "$fs" rebuild "$run" "$SITREP" --root "$src" --quiet build --output "$out"
-      measure "$size" "$fs" cp "$run" cp -r "$out" "$base/out-cp-$size"
-      rm -rf "$base/out-cp-$size"
-      if [ "$HUGO" = 1 ]; then
-        measure "$size" "$fs" hugo "$run" hugo --source "$hsrc" --destination "$base/out-hugo-$size" --quiet
-      fi
+      # Cold: each tool's output folder is deleted just before it runs (not timed). On this
+      # machine's ext4 (no journal) creating files in the minute after deleting a tree of
+      # them is several times slower (the inode allocator steps over recently freed inodes:
+      # `cp -r` of the 10k output took 1.6 s into a fresh folder, 4.9 s just after an
+      # `rm -rf` of such a tree), so each tool pays for its own deletion and the order of the
+      # tools turns with each run, so that none always runs just after the others' deletions.
+      # (`cp -r` copies sitrep's output, of this run or the last: the same files.)
+      for k in $(seq 0 $(( ${#tools[@]} - 1 ))); do
+        tool="${tools[$(( (run - 1 + k) % ${#tools[@]} ))]}"
+        case "$tool" in
+          sitrep)
+            rm -rf "$out"
+            measure "$size" "$fs" sitrep "$run" "$SITREP" --root "$src" --quiet build --output "$out"
+            measure "$size" "$fs" rebuild "$run" "$SITREP" --root "$src" --quiet build --output "$out"
+            ;;
+          cp)
+            rm -rf "$base/out-cp-$size"
+            measure "$size" "$fs" cp "$run" cp -r "$out" "$base/out-cp-$size"
+            ;;
+          hugo)
+            rm -rf "$base/out-hugo-$size"
+            measure "$size" "$fs" hugo "$run" hugo --source "$hsrc" --destination "$base/out-hugo-$size" --quiet
+            ;;
+        esac
+      done
     done
     count_output "$size" "$fs" sitrep "$out"
     if [ "$HUGO" = 1 ]; then count_output "$size" "$fs" hugo "$base/out-hugo-$size"; fi
-    rm -rf "$out" "$base/out-hugo-$size"
+    rm -rf "$out" "$base/out-cp-$size" "$base/out-hugo-$size"
     if [ "$fs" = disk ]; then rm -rf "$base/site-$size" "$base/hugo-$size"; fi
   done
   if [ "${KEEP:-0}" != 1 ]; then rm -rf "$site" "$hugo_site"; fi

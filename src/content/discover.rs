@@ -55,11 +55,31 @@ pub fn discover(root: &Path) -> Discovered {
             digest: None,
         };
     }
+    // Hidden files and folders are skipped; a hidden record file gets a warning, as it looks
+    // like a record meant to be read.
+    let mut hidden = Vec::new();
     let walker = WalkDir::new(&content_dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !is_hidden(e.file_name()));
+        .filter_entry(|e| {
+            if !is_hidden(e.file_name()) {
+                return true;
+            }
+            if looks_like_a_record(e.file_name()) && !e.file_type().is_dir() {
+                hidden.push(
+                    Diagnostic::warning(
+                        &display_path(root, e.path()),
+                        "hidden-file",
+                        "this file is hidden (its name starts with a dot), so it is not read",
+                    )
+                    .with_hint(
+                        "remove the leading dot from the file name if it is meant to be published",
+                    ),
+                );
+            }
+            false
+        });
     // Walk first (in order), then read in parallel: at 100,000 files the reads dominate.
     let mut entries = Vec::new();
     for entry in walker {
@@ -110,6 +130,7 @@ pub fn discover(root: &Path) -> Discovered {
     let digest = diagnostics
         .is_empty()
         .then(|| crate::output::fingerprint::listing_digest(listing));
+    diagnostics.append(&mut hidden);
     Discovered {
         files,
         diagnostics,
@@ -197,6 +218,12 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
+}
+
+/// A `.toml` or `.md` name that is not an editor's lock file (`.#name.toml`).
+fn looks_like_a_record(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    (name.ends_with(".toml") || name.ends_with(".md")) && !name.starts_with(".#")
 }
 
 /// Decides what a file under content/ is from its path parts, or says where it belongs.

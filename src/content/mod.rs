@@ -209,6 +209,11 @@ pub fn load(root: &Path) -> LoadedContent {
             (file.kind, file.slug, result)
         })
         .collect();
+    let incidents = parsed
+        .iter()
+        .filter(|(_, _, r)| matches!(r, Ok(Parsed::Incident(_))))
+        .count();
+    content.incidents.reserve_exact(incidents);
     for (kind, slug, result) in parsed {
         match result {
             Ok(parsed) => content.add(parsed),

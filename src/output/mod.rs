@@ -276,7 +276,11 @@ impl Sink for Target {
     }
 
     /// Cold: writes the pieces into the staging folder as they come. In place: as `put`.
-    fn put_pieces(&self, path: &str, pieces: &mut dyn Iterator<Item = &[u8]>) -> anyhow::Result<()> {
+    fn put_pieces(
+        &self,
+        path: &str,
+        pieces: &mut dyn Iterator<Item = &[u8]>,
+    ) -> anyhow::Result<()> {
         let How::Cold(staging) = &self.how else {
             let mut bytes = Vec::new();
             pieces.for_each(|piece| bytes.extend_from_slice(piece));

@@ -129,11 +129,7 @@ fn json_ends(site: &Site) -> serde_json::Result<(String, String)> {
 }
 
 /// The JSON download in pieces.
-fn json<'a>(
-    head: &'a str,
-    chunks: &'a [Chunk],
-    tail: &'a str,
-) -> impl Iterator<Item = &'a [u8]> {
+fn json<'a>(head: &'a str, chunks: &'a [Chunk], tail: &'a str) -> impl Iterator<Item = &'a [u8]> {
     let records = chunks.iter().flat_map(Chunk::records).map(|r| [r]);
     joined(head, records, tail)
 }
@@ -406,10 +402,8 @@ mod tests {
                  "geometry": {"type": "Point", "coordinates": [1.5, -2.5]}},
             ]})
         );
-        assert_eq!(
-            geojson(&[]),
-            br#"{"features":[],"type":"FeatureCollection"}"#
-        );
+        let empty: Vec<u8> = geojson(&[]).flatten().copied().collect();
+        assert_eq!(empty, br#"{"features":[],"type":"FeatureCollection"}"#);
     }
 
     #[test]

@@ -205,7 +205,11 @@ pub trait Sink: Sync {
 
     /// A file given as pieces, in order: a large download, which a sink that writes files
     /// writes piece by piece rather than holding whole. By default, joined and `put`.
-    fn put_pieces(&self, path: &str, pieces: &mut dyn Iterator<Item = &[u8]>) -> anyhow::Result<()> {
+    fn put_pieces(
+        &self,
+        path: &str,
+        pieces: &mut dyn Iterator<Item = &[u8]>,
+    ) -> anyhow::Result<()> {
         let mut bytes = Vec::new();
         for piece in pieces {
             bytes.extend_from_slice(piece);
@@ -329,7 +333,11 @@ impl Sink for Recorder<'_> {
         self.sink.put(file)
     }
 
-    fn put_pieces(&self, path: &str, pieces: &mut dyn Iterator<Item = &[u8]>) -> anyhow::Result<()> {
+    fn put_pieces(
+        &self,
+        path: &str,
+        pieces: &mut dyn Iterator<Item = &[u8]>,
+    ) -> anyhow::Result<()> {
         self.note(path)?;
         self.sink.put_pieces(path, pieces)
     }

@@ -251,6 +251,14 @@ impl Sink for Discard {
     fn put(&self, _file: OutputFile) -> anyhow::Result<()> {
         Ok(())
     }
+
+    fn put_pieces(
+        &self,
+        _path: &str,
+        _pieces: &mut dyn Iterator<Item = &[u8]>,
+    ) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// Renders the whole site into memory, sorted by path.

@@ -65,30 +65,62 @@ pub fn to_html(markdown: &str, base_path: &str) -> String {
 /// Plain text of Markdown (for feeds, meta descriptions and data downloads): its words, one
 /// space between each.
 pub fn to_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    // Whether a space goes before the next word.
-    let mut gap = false;
-    let mut words = |text: &str, out: &mut String| {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                gap = true;
-            } else {
-                if gap && !out.is_empty() {
-                    out.push(' ');
-                }
-                gap = false;
-                out.push(c);
-            }
-        }
+    text_prefix(markdown, usize::MAX)
+}
+
+/// The first `limit` characters of `to_text(markdown)`, reading no further than they need.
+pub fn text_prefix(markdown: &str, limit: usize) -> String {
+    let mut text = Words {
+        out: String::with_capacity(markdown.len().min(limit.saturating_mul(4))),
+        room: limit,
+        gap: false,
     };
     for event in Parser::new_ext(markdown, options()) {
-        match event {
-            Event::Text(t) | Event::Code(t) => words(&t, &mut out),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => words(" ", &mut out),
-            _ => {}
+        let full = match event {
+            Event::Text(t) | Event::Code(t) => text.add(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.add(" "),
+            _ => false,
+        };
+        if full {
+            break;
         }
     }
-    out
+    text.out
+}
+
+/// Words gathered one space apart, up to a number of characters.
+struct Words {
+    out: String,
+    /// Characters that may still be added.
+    room: usize,
+    /// Whether a space goes before the next word.
+    gap: bool,
+}
+
+impl Words {
+    /// Adds the words of `text`; true once there is no room left.
+    fn add(&mut self, text: &str) -> bool {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.gap = true;
+                continue;
+            }
+            if self.gap && !self.out.is_empty() {
+                if self.room == 0 {
+                    return true;
+                }
+                self.out.push(' ');
+                self.room -= 1;
+            }
+            self.gap = false;
+            if self.room == 0 {
+                return true;
+            }
+            self.out.push(c);
+            self.room -= 1;
+        }
+        self.room == 0
+    }
 }
 
 fn rebase<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
@@ -131,5 +163,12 @@ mod tests {
         assert_eq!(to_text("A *b*\n\nc `d`"), "A b c d");
         assert_eq!(to_text("  x\u{a0}y **z**  \n\n- a\n- b\n"), "x y z a b");
         assert_eq!(to_text(""), "");
+        // A prefix is the full text's first characters.
+        let md = "Ünï *code* and `more`\n\n- a list\n- of things, and a [link](/x/) too";
+        let full: Vec<char> = to_text(md).chars().collect();
+        for limit in 0..full.len() + 3 {
+            let want: String = full.iter().take(limit).collect();
+            assert_eq!(text_prefix(md, limit), want, "limit {limit}");
+        }
     }
 }

@@ -631,8 +631,7 @@ fn incidents_index(site: &Site, items: &[usize], n: usize) -> Page {
 
 pub(super) fn incident(site: &Site, i: usize) -> Page {
     let incident = &site.atlas.incidents[i];
-    let description = super::markdown::to_text(&incident.summary);
-    let description: String = description.chars().take(200).collect();
+    let description = super::markdown::text_prefix(&incident.summary, 200);
     let mut p = page(
         site,
         &format!("incidents/{}/index.html", incident.id),
@@ -725,10 +724,7 @@ pub(super) fn actors_index(site: &Site) -> Page {
 /// (`items`, newest first).
 fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
     let actor = &site.atlas.actors[a];
-    let description = super::markdown::to_text(&actor.description)
-        .chars()
-        .take(200)
-        .collect::<String>();
+    let description = super::markdown::text_prefix(&actor.description, 200);
     let key = ListKey::Actor(a);
     let part = slice(
         site,

@@ -169,8 +169,9 @@ impl Vars {
     }
 }
 
-/// A template value made from anything serializable (a copy): for values made once per
-/// build or small ones. Views made per page are built with `object!` instead.
+/// A template value made from anything serializable. A struct becomes Tera's map in one pass
+/// with its field names as keys (none allocated); a template value inside it is shared, not
+/// copied (cards, `Fields`). Other values are copied.
 pub(crate) fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> tera::Value {
     tera::Value::try_from_serializable(value).unwrap_or_else(|_| tera::Value::none())
 }

@@ -172,8 +172,9 @@ impl Site<'_> {
         Fields::of(to_value(&self.card(i)))
     }
 
-    /// The card with `item_html`. The cards themselves are not kept: at 100,000 incidents
-    /// they would take a quarter of a GB.
+    /// The card with `item_html`. The cards themselves are not kept: made straight into
+    /// template values they are cheap, and keeping them all saved 3 % of a 10k build for
+    /// 65 MB more at 100k.
     pub(super) fn card(&self, i: usize) -> Card<'_> {
         let mut card = self.card_fields(i);
         card.item_html = self.shared.items.get(i).and_then(|memo| {

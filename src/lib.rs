@@ -301,7 +301,7 @@ pub fn build(
     progress("fingerprinting inputs");
     // With no record to compare with (a first build, or --force) the build is certain: the
     // inputs are fingerprinted while the boundary layers and the content load.
-    let certain = force || !output::fingerprint::has_record(&config.output_dir);
+    let certain = !output::fingerprint::compares(config, force);
     let (verdict, loaded) = if certain {
         progress("fetching boundary layers and loading content");
         let (verdict, loaded) = rayon::join(

@@ -145,7 +145,7 @@ pub enum Verdict {
 /// When nothing is compared (`force`, or no record in the output folder) the content is not
 /// hashed here: the loader fingerprints the bytes it reads ([`Inputs::add_content`]).
 pub fn check(config: &Config, force: bool) -> Verdict {
-    let compare_content = !force && has_record(&config.output_dir);
+    let compare_content = compares(config, force);
     // The folder is stated while the inputs are hashed (when they differ, the build that
     // follows costs far more than this wasted walk).
     let ((record, folder), inputs) = rayon::join(
@@ -197,9 +197,11 @@ impl Inputs {
     }
 }
 
-/// Whether `out_dir` holds a record of an earlier build (usable or not).
-pub fn has_record(out_dir: &Path) -> bool {
-    out_dir.join(FINGERPRINT).exists()
+/// Whether `check` will compare the inputs with a record: not with `force`, nor when the
+/// output folder holds no record of an earlier build (usable or not). When it will not, the
+/// build is certain, and the content is fingerprinted by the loader as it reads it.
+pub fn compares(config: &Config, force: bool) -> bool {
+    !force && config.output_dir.join(FINGERPRINT).exists()
 }
 
 /// The record in `out_dir`, or why there is none to use.

@@ -246,20 +246,13 @@ impl Sink for Target {
     /// Cold: writes the file into the staging folder. In place: compares it with the file in
     /// the output folder and keeps it only if its bytes differ.
     fn put(&self, file: OutputFile) -> anyhow::Result<()> {
-        let rel = safe_relative_path(&file.path)?;
-        let size = file.bytes.len() as u64;
         match &self.how {
-            How::Cold(staging) => {
-                staging.make_room(&rel)?;
-                let target = staging.dir.path().join(&rel);
-                let meta = write_stated(&target, &file.bytes)
-                    .with_context(|| format!("writing {}", target.display()))?;
-                lock(&staging.written).push(fingerprint::file_entry(
-                    fingerprint::entry_name(&rel),
-                    &meta,
-                ));
-            }
+            How::Cold(staging) => self.stage(staging, &file.path, |target| {
+                Ok((write_stated(target, &file.bytes)?, file.bytes.len() as u64))
+            }),
             How::InPlace(update) => {
+                let rel = safe_relative_path(&file.path)?;
+                let size = file.bytes.len() as u64;
                 let target = self.out_dir.join(&rel);
                 let unchanged = update.existing.get(&rel) == Some(&Existing::File)
                     && same_bytes(&target, &file.bytes)
@@ -268,11 +261,10 @@ impl Sink for Target {
                 if !unchanged {
                     lock(&update.changed).push((rel, file));
                 }
+                self.count(size);
+                Ok(())
             }
         }
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(size, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Cold: writes the pieces into the staging folder as they come. In place: as `put`.
@@ -281,26 +273,44 @@ impl Sink for Target {
         path: &str,
         pieces: &mut dyn Iterator<Item = &[u8]>,
     ) -> anyhow::Result<()> {
-        let How::Cold(staging) = &self.how else {
-            let mut bytes = Vec::new();
-            pieces.for_each(|piece| bytes.extend_from_slice(piece));
-            return self.put(OutputFile {
+        match &self.how {
+            How::Cold(staging) => {
+                self.stage(staging, path, |target| write_pieces_stated(target, pieces))
+            }
+            How::InPlace(_) => self.put(OutputFile {
                 path: path.into(),
-                bytes,
-            });
-        };
+                bytes: crate::render::join_pieces(pieces),
+            }),
+        }
+    }
+}
+
+impl Target {
+    /// Cold: claims `path` in the staging folder, makes its file with `write` (which returns
+    /// its metadata and size) and lists it for the fingerprint.
+    fn stage(
+        &self,
+        staging: &Staging,
+        path: &str,
+        write: impl FnOnce(&Path) -> std::io::Result<(std::fs::Metadata, u64)>,
+    ) -> anyhow::Result<()> {
         let rel = safe_relative_path(path)?;
         staging.make_room(&rel)?;
         let target = staging.dir.path().join(&rel);
-        let (meta, size) = write_pieces_stated(&target, pieces)
-            .with_context(|| format!("writing {}", target.display()))?;
+        let (meta, size) =
+            write(&target).with_context(|| format!("writing {}", target.display()))?;
         lock(&staging.written).push(fingerprint::file_entry(
             fingerprint::entry_name(&rel),
             &meta,
         ));
+        self.count(size);
+        Ok(())
+    }
+
+    /// Counts one file of `size` bytes given to the target.
+    fn count(&self, size: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(size, Ordering::Relaxed);
-        Ok(())
     }
 }
 

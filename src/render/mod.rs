@@ -211,15 +211,18 @@ pub trait Sink: Sync {
         path: &str,
         pieces: &mut dyn Iterator<Item = &[u8]>,
     ) -> anyhow::Result<()> {
-        let mut bytes = Vec::new();
-        for piece in pieces {
-            bytes.extend_from_slice(piece);
-        }
         self.put(OutputFile {
             path: path.into(),
-            bytes,
+            bytes: join_pieces(pieces),
         })
     }
+}
+
+/// The bytes of a file given in pieces (`Sink::put_pieces`), joined.
+pub fn join_pieces(pieces: &mut dyn Iterator<Item = &[u8]>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    pieces.for_each(|piece| bytes.extend_from_slice(piece));
+    bytes
 }
 
 /// Keeps every file in memory (`serve`, `generate`).

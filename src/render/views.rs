@@ -40,6 +40,13 @@ struct RegionText {
     place: String,
 }
 
+struct ActorText {
+    label: String,
+    url: String,
+    /// The card's entry for each attribution status, in `Attribution::ALL` order.
+    attributions: Vec<Value>,
+}
+
 /// An attribution entry: `status` (claimed, attributed, …), its label, and the actor's name
 /// and page.
 fn attribution_fields(status: Attribution, actor: &ActorText) -> Fields {
@@ -49,13 +56,6 @@ fn attribution_fields(status: Attribution, actor: &ActorText) -> Fields {
         "actor": actor.label.as_str(),
         "actor_url": actor.url.as_str(),
     }
-}
-
-struct ActorText {
-    label: String,
-    url: String,
-    /// The card's entry for each attribution status, in `Attribution::ALL` order.
-    attributions: Vec<Value>,
 }
 
 impl Shared {
@@ -136,7 +136,9 @@ impl Site<'_> {
             .perpetrators
             .iter()
             .map(|p| {
-                let name = self.actor_label(&p.actor);
+                let name = self
+                    .actor_text(&p.actor)
+                    .map_or(p.actor.as_str(), |a| a.label.as_str());
                 match p.attribution {
                     Attribution::Claimed => format!("Claimed by {name}"),
                     Attribution::Attributed => format!("Attributed to {name}"),

@@ -227,7 +227,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .into_iter()
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".sitrep-staging") || n.starts_with(".sitrep-tmp"))
+        .filter(|n| n.starts_with(".sitrep-staging"))
         .collect()
 }
 

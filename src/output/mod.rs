@@ -10,13 +10,14 @@
 //!   complete or not at all; a failed build removes it.
 //! - Rebuild (the folder exists and carries the marker, or is empty): each file is compared
 //!   with the one in the folder as it comes, and only files whose bytes differ (size, then
-//!   content) are kept, in memory. On commit the folder is updated in place: each kept file is
-//!   written to a temporary file beside its target and renamed over it (no reader ever sees
-//!   half a file), unchanged files are not rewritten, and anything else in the folder — files
-//!   of earlier builds that this one no longer makes, links, strays — is removed. Nothing
-//!   outside the folder is written or deleted, and links inside it are removed, never
-//!   followed. An I/O error midway is reported with the path and leaves a folder that the next
-//!   build repairs.
+//!   content) are written, as they come, into a hidden staging folder inside the output
+//!   folder (the same file system, whatever is mounted where), under a number. On commit the
+//!   folder is updated in place: each staged file is renamed over its target (no reader ever
+//!   sees half a file), unchanged files are not rewritten, and anything else in the folder —
+//!   files of earlier builds that this one no longer makes, links, strays — is removed; the
+//!   emptied staging folder goes last. Nothing outside the folder is written or deleted, and
+//!   links inside it are removed, never followed. An I/O error midway is reported with the
+//!   path and leaves a folder that the next build repairs.
 //! - Skipping: `fingerprint` records the inputs and the folder a build left, so that a
 //!   rebuild with nothing changed renders and writes nothing.
 
@@ -38,8 +39,8 @@ pub const MARKER: &str = ".sitrep-output";
 
 const MARKER_TEXT: &str = "Made by sitrep: this folder is rewritten on every build.\n";
 
-/// Prefix of the temporary files a rebuild writes before renaming them into place.
-const TEMP_PREFIX: &str = ".sitrep-tmp-";
+/// Prefix of the staging folders: beside a new output folder, inside an existing one.
+const STAGING_PREFIX: &str = ".sitrep-staging-";
 
 /// What the write stage did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,7 +73,7 @@ pub fn safe_relative_path(path: &str) -> anyhow::Result<PathBuf> {
             _ => bail!("refusing to write `{path}`: it would leave the output folder"),
         }
     }
-    if path == MARKER || path == fingerprint::FINGERPRINT {
+    if path == MARKER || path == fingerprint::FINGERPRINT || path.starts_with(STAGING_PREFIX) {
         bail!("refusing to write `{path}`: the name is reserved for sitrep's own records");
     }
     Ok(p.to_path_buf())
@@ -124,22 +125,44 @@ struct Made {
 }
 
 struct InPlace {
-    /// What the folder held when the build started.
+    /// What the folder held when the build started (the staging folder made after it).
     existing: HashMap<PathBuf, Existing>,
     /// Every path given, in any order.
     relative: Mutex<Vec<PathBuf>>,
-    /// The files whose bytes differ from those in the folder (or that are new).
-    changed: Mutex<Vec<(PathBuf, OutputFile)>>,
+    /// Inside the output folder, deleted when dropped: the files whose bytes differ from
+    /// those in the folder (or that are new), each named by its number in `changed`'s order
+    /// of claims.
+    staging: tempfile::TempDir,
+    /// Numbers handed out to staged files.
+    next: AtomicUsize,
+    /// Each staged file: its path in the site, its number in the staging folder, its size.
+    changed: Mutex<Vec<Staged>>,
+}
+
+/// A changed file of an in-place rebuild, waiting in the staging folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Staged {
+    rel: PathBuf,
+    number: usize,
+    size: u64,
 }
 
 impl Target {
     /// Opens `out_dir` for a build: a staging folder beside it if it does not exist; if it
-    /// exists, a listing of what it holds. Fails if it exists but was not made by sitrep.
+    /// exists, a listing of what it holds and a staging folder inside it for the files that
+    /// change. Fails if it exists but was not made by sitrep.
     pub fn open(out_dir: &Path) -> anyhow::Result<Target> {
         let how = if check_replaceable(out_dir)? {
+            let existing = existing_entries(out_dir)?;
+            let staging = tempfile::Builder::new()
+                .prefix(STAGING_PREFIX)
+                .tempdir_in(out_dir)
+                .with_context(|| format!("creating a temporary folder in {}", out_dir.display()))?;
             How::InPlace(InPlace {
-                existing: existing_entries(out_dir)?,
+                existing,
                 relative: Mutex::default(),
+                staging,
+                next: AtomicUsize::new(0),
                 changed: Mutex::default(),
             })
         } else {
@@ -150,7 +173,7 @@ impl Target {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
             let dir = tempfile::Builder::new()
-                .prefix(".sitrep-staging-")
+                .prefix(STAGING_PREFIX)
                 .tempdir_in(parent)
                 .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
             How::Cold(Staging {
@@ -225,8 +248,15 @@ impl Target {
                     .changed
                     .into_inner()
                     .unwrap_or_else(PoisonError::into_inner);
-                let (written, bytes_written, removed) =
-                    update_in_place(update.existing, &relative, &dirs, changed, &self.out_dir)?;
+                let (written, bytes_written, removed) = update_in_place(
+                    update.existing,
+                    &relative,
+                    &dirs,
+                    (update.staging.path(), &changed),
+                    &self.out_dir,
+                )?;
+                // Empty now; removed before the fingerprint lists the folder.
+                drop(update.staging);
                 let report = WriteReport {
                     files,
                     bytes,
@@ -244,30 +274,31 @@ impl Target {
 
 impl Sink for Target {
     /// Cold: writes the file into the staging folder. In place: compares it with the file in
-    /// the output folder and keeps it only if its bytes differ.
+    /// the output folder and stages it only if its bytes differ.
     fn put(&self, file: OutputFile) -> anyhow::Result<()> {
         match &self.how {
             How::Cold(staging) => self.stage(staging, &file.path, |target| {
                 Ok((write_stated(target, &file.bytes)?, file.bytes.len() as u64))
             }),
-            How::InPlace(update) => {
-                let rel = safe_relative_path(&file.path)?;
+            How::InPlace(update) => self.update(update, &file.path, |current, staged| {
                 let size = file.bytes.len() as u64;
-                let target = self.out_dir.join(&rel);
-                let unchanged = update.existing.get(&rel) == Some(&Existing::File)
-                    && same_bytes(&target, &file.bytes)
-                        .with_context(|| format!("reading {}", target.display()))?;
-                lock(&update.relative).push(rel.clone());
-                if !unchanged {
-                    lock(&update.changed).push((rel, file));
+                if let Some(current) = current {
+                    if same_bytes(current, &file.bytes)
+                        .with_context(|| format!("reading {}", current.display()))?
+                    {
+                        return Ok((size, false));
+                    }
                 }
-                self.count(size);
-                Ok(())
-            }
+                std::fs::write(staged, &file.bytes)
+                    .with_context(|| format!("writing {}", staged.display()))?;
+                Ok((size, true))
+            }),
         }
     }
 
-    /// Cold: writes the pieces into the staging folder as they come. In place: as `put`.
+    /// Cold: writes the pieces into the staging folder as they come. In place: compares them
+    /// with the file in the output folder as they come, staging them from the first
+    /// difference on; never whole in memory either way.
     fn put_pieces(
         &self,
         path: &str,
@@ -277,9 +308,14 @@ impl Sink for Target {
             How::Cold(staging) => {
                 self.stage(staging, path, |target| write_pieces_stated(target, pieces))
             }
-            How::InPlace(_) => self.put(OutputFile {
-                path: path.into(),
-                bytes: crate::render::join_pieces(pieces),
+            How::InPlace(update) => self.update(update, path, |current, staged| {
+                stage_if_different(current, staged, pieces).with_context(|| {
+                    format!(
+                        "comparing {} and writing {}",
+                        current.map_or("nothing".into(), |c| c.display().to_string()),
+                        staged.display()
+                    )
+                })
             }),
         }
     }
@@ -307,6 +343,30 @@ impl Target {
         Ok(())
     }
 
+    /// In place: lists `path` as made and lets `compare_or_stage` compare the new bytes with
+    /// the file there now (`None` when there is none, or something else is there) and stage
+    /// them at the path it is given when they differ; it returns their size and whether it
+    /// staged them.
+    fn update(
+        &self,
+        update: &InPlace,
+        path: &str,
+        compare_or_stage: impl FnOnce(Option<&Path>, &Path) -> anyhow::Result<(u64, bool)>,
+    ) -> anyhow::Result<()> {
+        let rel = safe_relative_path(path)?;
+        let current = self.out_dir.join(&rel);
+        let current = (update.existing.get(&rel) == Some(&Existing::File)).then_some(&*current);
+        let number = update.next.fetch_add(1, Ordering::Relaxed);
+        let staged = update.staging.path().join(number.to_string());
+        let (size, differs) = compare_or_stage(current, &staged)?;
+        lock(&update.relative).push(rel.clone());
+        if differs {
+            lock(&update.changed).push(Staged { rel, number, size });
+        }
+        self.count(size);
+        Ok(())
+    }
+
     /// Counts one file of `size` bytes given to the target.
     fn count(&self, size: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -328,6 +388,80 @@ fn write_pieces_stated(
     }
     let file = file.into_inner().map_err(|e| e.into_error())?;
     Ok((file.metadata()?, size))
+}
+
+/// Writes `pieces` to `staged` unless they are exactly the bytes of the file `current`: they
+/// are compared as they come, and at the first difference `staged` starts with the equal part,
+/// copied from `current`. Returns their size and whether they were staged.
+fn stage_if_different(
+    current: Option<&Path>,
+    staged: &Path,
+    pieces: &mut dyn Iterator<Item = &[u8]>,
+) -> std::io::Result<(u64, bool)> {
+    use std::io::Write as _;
+    let mut reader = match current {
+        Some(path) => Some(std::io::BufReader::with_capacity(
+            1 << 16,
+            std::fs::File::open(path)?,
+        )),
+        None => None,
+    };
+    let start = |equal: u64| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(staged)?);
+        if let Some(current) = current.filter(|_| equal > 0) {
+            std::io::copy(&mut std::fs::File::open(current)?.take(equal), &mut out)?;
+        }
+        Ok(out)
+    };
+    let mut size = 0u64;
+    let mut out = None;
+    let mut buf = Vec::new();
+    for piece in pieces {
+        if out.is_none() {
+            if let Some(reader) = reader.as_mut() {
+                buf.resize(piece.len(), 0);
+                if read_up_to(reader, &mut buf)? == piece.len() && buf == piece {
+                    size += piece.len() as u64;
+                    continue;
+                }
+            }
+            out = Some(start(size)?);
+        }
+        if let Some(out) = out.as_mut() {
+            out.write_all(piece)?;
+        }
+        size += piece.len() as u64;
+    }
+    let out = match out {
+        Some(out) => out,
+        // Every piece matched: unchanged if the file ends there too.
+        None => {
+            let ends = match reader.as_mut() {
+                Some(reader) => read_up_to(reader, &mut [0])? == 0,
+                None => false,
+            };
+            if ends {
+                return Ok((size, false));
+            }
+            start(size)?
+        }
+    };
+    out.into_inner().map_err(|e| e.into_error())?;
+    Ok((size, true))
+}
+
+/// Reads until `buf` is full or the end of the file; returns how much was read.
+fn read_up_to(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Writes a new file and returns its metadata, read from the open file once written.
@@ -489,20 +623,6 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     }
 }
 
-/// Writes `bytes` to a temporary file beside `target` and renames it over `target`.
-fn replace_file(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = target.with_file_name(format!("{TEMP_PREFIX}{name}"));
-    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, target));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
 fn remove_entry(path: &Path, kind: Existing) -> std::io::Result<()> {
     match kind {
         // remove_dir_all does not follow links: only what is inside the folder goes.
@@ -519,14 +639,14 @@ fn midway(out_dir: &Path) -> String {
     )
 }
 
-/// An existing marked (or empty) folder: writes the `changed` files, removes what is no
-/// longer made. `relative` are the paths of every file of the site. Returns the files and
-/// bytes written and the entries removed.
+/// An existing marked (or empty) folder: moves the `changed` files from the staging folder
+/// into place, removes what is no longer made. `relative` are the paths of every file of the
+/// site. Returns the files and bytes written and the entries removed.
 fn update_in_place(
     mut existing: HashMap<PathBuf, Existing>,
     relative: &[PathBuf],
     dirs: &BTreeSet<PathBuf>,
-    changed: Vec<(PathBuf, OutputFile)>,
+    (staging, changed): (&Path, &[Staged]),
     out_dir: &Path,
 ) -> anyhow::Result<(usize, u64, usize)> {
     let wanted: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
@@ -570,20 +690,19 @@ fn update_in_place(
                 .with_context(|| midway(out_dir))?;
         }
     }
-    // 3. The files whose bytes differ, written in parallel.
-    let bytes_written = AtomicU64::new(0);
+    // 3. The files whose bytes differ, each renamed over its target: a reader sees the old
+    //    file or the new one, never half of one.
     changed
         .par_iter()
-        .try_for_each(|(rel, file)| -> anyhow::Result<()> {
-            let target = out_dir.join(rel);
-            replace_file(&target, &file.bytes)
+        .with_max_len(crate::FILES_PER_TASK)
+        .try_for_each(|staged| -> anyhow::Result<()> {
+            let target = out_dir.join(&staged.rel);
+            std::fs::rename(staging.join(staged.number.to_string()), &target)
                 .with_context(|| format!("writing {}", target.display()))
-                .with_context(|| midway(out_dir))?;
-            bytes_written.fetch_add(file.bytes.len() as u64, Ordering::Relaxed);
-            Ok(())
+                .with_context(|| midway(out_dir))
         })?;
     let written = changed.len();
-    drop(changed);
+    let bytes_written = changed.iter().map(|staged| staged.size).sum();
     // 4. The marker (an empty folder has none yet).
     let marker = out_dir.join(MARKER);
     if existing.get(Path::new(MARKER)) != Some(&Existing::File) {
@@ -617,7 +736,7 @@ fn update_in_place(
             .with_context(|| midway(out_dir))?;
         removed += 1;
     }
-    Ok((written, bytes_written.into_inner(), removed))
+    Ok((written, bytes_written, removed))
 }
 
 #[cfg(test)]
@@ -658,6 +777,7 @@ mod tests {
         assert!(safe_relative_path("a\\..\\x").is_err());
         assert!(safe_relative_path("").is_err());
         assert!(safe_relative_path(MARKER).is_err());
+        assert!(safe_relative_path(".sitrep-staging-x/a").is_err());
     }
 
     #[test]
@@ -840,11 +960,19 @@ mod tests {
         let How::InPlace(update) = &target.how else {
             panic!("an existing folder is updated in place");
         };
-        let kept: Vec<String> = lock(&update.changed)
+        let kept: Vec<(PathBuf, u64)> = lock(&update.changed)
             .iter()
-            .map(|(_, f)| f.path.clone())
+            .map(|staged| (staged.rel.clone(), staged.size))
             .collect();
-        assert_eq!(kept, vec!["a/index.html", "c/index.html"]);
+        assert_eq!(
+            kept,
+            vec![("a/index.html".into(), 4), ("c/index.html".into(), 3)]
+        );
+        // The two wait, numbered, in a hidden folder inside the output folder.
+        let staging = update.staging.path().to_path_buf();
+        assert_eq!(staging.parent(), Some(out.as_path()));
+        assert_eq!(names(&staging), vec!["1", "3"]);
+        assert_eq!(std::fs::read(staging.join("1"))?, b"AAAA");
         // Nothing is visible before the commit, and dropping the target leaves it so.
         assert_eq!(std::fs::read(out.join("a/index.html"))?, b"aaaa");
         drop(target);
@@ -868,6 +996,84 @@ mod tests {
         );
         assert_eq!(std::fs::read(out.join("a/index.html"))?, b"AAAA");
         assert!(!out.join("b").exists());
+        // The staging folder went with the commit.
+        assert_eq!(
+            names(&out),
+            vec![
+                MARKER,
+                "a",
+                "a/index.html",
+                "c",
+                "c/index.html",
+                "index.html"
+            ]
+        );
+        Ok(())
+    }
+
+    /// `stage_if_different` with `new` given in pieces of `size` bytes against a file holding
+    /// `old` (none when `None`): whether it staged, and what it staged.
+    fn staged_for(old: Option<&[u8]>, new: &[u8], size: usize) -> (bool, Option<Vec<u8>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let current = dir.path().join("current");
+        if let Some(old) = old {
+            std::fs::write(&current, old).unwrap();
+        }
+        let staged = dir.path().join("staged");
+        let mut pieces = new.chunks(size);
+        let (len, differs) =
+            stage_if_different(old.map(|_| current.as_path()), &staged, &mut pieces).unwrap();
+        assert_eq!(len, new.len() as u64);
+        (differs, std::fs::read(&staged).ok())
+    }
+
+    #[test]
+    fn pieces_are_staged_whole_from_their_first_difference_on() {
+        let old: &[u8] = b"abcdefghij";
+        for size in [1, 3, 4, 10, 20] {
+            assert_eq!(staged_for(Some(old), old, size), (false, None), "{size}");
+            for new in [
+                &b"abcdefghiX"[..],
+                b"Xbcdefghij",
+                b"abcdefghijk",
+                b"abcdef",
+                b"",
+                b"abcXefghijklmnop",
+            ] {
+                assert_eq!(
+                    staged_for(Some(old), new, size),
+                    (true, Some(new.to_vec())),
+                    "{size} {new:?}"
+                );
+            }
+            assert_eq!(
+                staged_for(None, old, size),
+                (true, Some(old.to_vec())),
+                "{size}"
+            );
+        }
+        assert_eq!(staged_for(None, b"", 1), (true, Some(Vec::new())));
+        assert_eq!(staged_for(Some(b""), b"", 1), (false, None));
+    }
+
+    #[test]
+    fn a_rebuild_stages_pieces_that_differ_and_skips_those_that_do_not() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let out = dir.path().join("public");
+        write_atomic(
+            vec![file("d/a.json", b"[1,2,3]"), file("d/b.json", b"[4]")],
+            &out,
+        )?;
+        let target = Target::open(&out)?;
+        let mut same = [&b"[1,"[..], b"2,3]"].into_iter();
+        target.put_pieces("d/a.json", &mut same)?;
+        let mut other = [&b"[4"[..], b",5]"].into_iter();
+        target.put_pieces("d/b.json", &mut other)?;
+        let report = target.commit()?;
+        assert_eq!((report.written, report.unchanged), (1, 1), "{report:?}");
+        assert_eq!(report.bytes_written, 5);
+        assert_eq!(std::fs::read(out.join("d/b.json"))?, b"[4,5]");
+        assert_eq!(std::fs::read(out.join("d/a.json"))?, b"[1,2,3]");
         Ok(())
     }
 

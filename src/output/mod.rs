@@ -130,8 +130,7 @@ struct InPlace {
     /// Every path given, in any order.
     relative: Mutex<Vec<PathBuf>>,
     /// Inside the output folder, deleted when dropped: the files whose bytes differ from
-    /// those in the folder (or that are new), each named by its number in `changed`'s order
-    /// of claims.
+    /// those in the folder (or that are new), each named by the number `next` gave it.
     staging: tempfile::TempDir,
     /// Numbers handed out to staged files.
     next: AtomicUsize,
@@ -309,12 +308,13 @@ impl Sink for Target {
                 self.stage(staging, path, |target| write_pieces_stated(target, pieces))
             }
             How::InPlace(update) => self.update(update, path, |current, staged| {
-                stage_if_different(current, staged, pieces).with_context(|| {
-                    format!(
-                        "comparing {} and writing {}",
-                        current.map_or("nothing".into(), |c| c.display().to_string()),
+                stage_if_different(current, staged, pieces).with_context(|| match current {
+                    Some(current) => format!(
+                        "comparing with {} and writing {}",
+                        current.display(),
                         staged.display()
-                    )
+                    ),
+                    None => format!("writing {}", staged.display()),
                 })
             }),
         }
@@ -358,7 +358,8 @@ impl Target {
         let current = (update.existing.get(&rel) == Some(&Existing::File)).then_some(&*current);
         let number = update.next.fetch_add(1, Ordering::Relaxed);
         let staged = update.staging.path().join(number.to_string());
-        let (size, differs) = compare_or_stage(current, &staged)?;
+        let (size, differs) = compare_or_stage(current, &staged)
+            .with_context(|| format!("staging `{path}` (the output folder is unchanged)"))?;
         lock(&update.relative).push(rel.clone());
         if differs {
             lock(&update.changed).push(Staged { rel, number, size });

@@ -757,10 +757,12 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
                 .iter()
                 .find(|p| p.actor == actor.slug)
                 .map(|p| p.attribution);
-            let mut card = site.card(i);
-            card.status = Some(status.map(|s| s.term()));
-            card.status_label = Some(status.map(|s| s.label()));
-            super::to_value(&card)
+            let mut card = site.card_map(i);
+            card.extend(map! {
+                "status": status.map(|s| s.term()),
+                "status_label": status.map(|s| s.label()),
+            });
+            Value::from(card)
         })
         .collect();
     let designations: Vec<Value> = actor

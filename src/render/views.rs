@@ -16,10 +16,8 @@ use crate::validate::vocab::{Attribution, DatePrecision};
 
 /// Values that many pages of one build show, each made once, on first use.
 pub struct Shared {
-    /// Each incident's list entry (`item_html`): it appears on its regions' pages, its
-    /// actors', its year's and its neighbours'.
-    items: Vec<OnceLock<Option<Value>>>,
-    /// Each incident's card (`incident_card`), as lists and its own page show it.
+    /// Each incident's card (`incident_card`) with its list entry (`item_html`): it appears
+    /// on its regions' pages, its actors', its year's, the index and its own page.
     cards: Vec<OnceLock<Value>>,
     /// The filter forms' choices, with and without counts (`filters`): every timeline page
     /// shows them, and making them reads every incident.
@@ -63,7 +61,6 @@ fn attribution_fields(status: Attribution, actor: &ActorText) -> Fields {
 impl Shared {
     pub fn new(incidents: usize, regions: usize) -> Shared {
         Shared {
-            items: (0..incidents).map(|_| OnceLock::new()).collect(),
             cards: (0..incidents).map(|_| OnceLock::new()).collect(),
             regions: (0..regions).map(|_| OnceLock::new()).collect(),
             actors: OnceLock::new(),
@@ -182,13 +179,10 @@ impl Site<'_> {
         Fields::of(self.incident_card(i))
     }
 
-    /// The card with `item_html`, made anew (`incident_card` keeps it as a template value).
-    pub(super) fn card(&self, i: usize) -> Card<'_> {
+    /// The card with `item_html`, made anew (`incident_card` keeps it).
+    fn card(&self, i: usize) -> Card<'_> {
         let mut card = self.card_fields(i);
-        card.item_html = self.shared.items.get(i).and_then(|memo| {
-            memo.get_or_init(|| self.list_entry(to_value(&card)))
-                .clone()
-        });
+        card.item_html = self.list_entry(to_value(&card));
         card
     }
 
@@ -234,8 +228,6 @@ impl Site<'_> {
             place: self.place(incident),
             region: self.regions.regions[incident.region].id.as_str(),
             region_url: self.region_url(incident.region),
-            status: None,
-            status_label: None,
             title: incident.title.as_str(),
             url: self.incident_url(&incident.id),
             kind: incident.kind.term(),
@@ -418,7 +410,7 @@ impl Site<'_> {
 /// An incident's card: its short form in lists, on the map and on the pages that link it.
 /// Its fields are in alphabetical order, as the template values have always listed them.
 #[derive(serde::Serialize)]
-pub(super) struct Card<'a> {
+struct Card<'a> {
     actors: Vec<&'a str>,
     attribution_label: String,
     attributions: Vec<Value>,
@@ -436,11 +428,6 @@ pub(super) struct Card<'a> {
     place: String,
     region: &'a str,
     region_url: String,
-    /// How the incident ties it to an actor, on that actor's page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<Option<&'static str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status_label: Option<Option<&'static str>>,
     title: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,

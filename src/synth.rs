@@ -483,11 +483,11 @@ fn with_article(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
-fn plural(n: u64, word: &str) -> String {
+fn plural(n: u64, (one, many): (&str, &str)) -> String {
     if n == 1 {
-        format!("1 {word}")
+        format!("1 {one}")
     } else {
-        format!("{n} {word}s")
+        format!("{n} {many}")
     }
 }
 
@@ -512,11 +512,11 @@ fn figure_toml(f: (u64, u64)) -> String {
     }
 }
 
-fn figure_words(f: Option<(u64, u64)>, what: &str) -> String {
+fn figure_words(f: Option<(u64, u64)>, (one, many): (&str, &str)) -> String {
     match f {
-        None => format!("no figure for the {what}"),
-        Some((a, b)) if a == b => plural(a, what),
-        Some((a, b)) => format!("{a} to {b} {what}s"),
+        None => format!("no figure for {many}"),
+        Some((a, b)) if a == b => plural(a, (one, many)),
+        Some((a, b)) => format!("{a} to {b} {many}"),
     }
 }
 
@@ -676,8 +676,8 @@ fn incident(
             .map(|x| x.label().to_lowercase())
             .collect::<Vec<_>>()
             .join(" and "),
-        figure_words(killed, "death"),
-        figure_words(injured, "injury"),
+        figure_words(killed, ("death", "deaths")),
+        figure_words(injured, ("injury", "injuries")),
     );
 
     let (lon, lat) = point_in(rng, geo, district);

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// The Markdown extensions the site accepts.
 pub fn options() -> Options {
@@ -32,7 +32,28 @@ pub fn allowed_tags() -> &'static BTreeSet<&'static str> {
 
 /// Renders Markdown to sanitized HTML. Links starting with `/` get `base_path` instead.
 pub fn to_html(markdown: &str, base_path: &str) -> String {
-    let parser = Parser::new_ext(markdown, options()).map(|event| match event {
+    to_html_and_text_prefix(markdown, base_path, 0).0
+}
+
+/// `to_html` and `text_prefix` from one reading of the Markdown (an incident page shows its
+/// summary and describes itself by the summary's first words).
+pub fn to_html_and_text_prefix(markdown: &str, base_path: &str, limit: usize) -> (String, String) {
+    let mut text = Words::new(markdown, limit);
+    let mut full = limit == 0;
+    let parser = Parser::new_ext(markdown, options()).map(|event| {
+        if !full {
+            full = text.take(&event);
+        }
+        rebased(event, base_path)
+    });
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, parser);
+    (sanitizer().clean(&raw).to_string(), text.out)
+}
+
+/// Links and images starting with `/` get `base_path` instead.
+fn rebased<'a>(event: Event<'a>, base_path: &str) -> Event<'a> {
+    match event {
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -56,32 +77,21 @@ pub fn to_html(markdown: &str, base_path: &str) -> String {
             id,
         }),
         other => other,
-    });
-    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, parser);
-    sanitizer().clean(&raw).to_string()
+    }
 }
 
 /// Plain text of Markdown (for feeds, meta descriptions and data downloads): its words, one
-/// space between each.
+/// space between each; the end of a block (paragraph, item, heading, cell) parts words, the
+/// end of emphasis or a link does not (`a**b**c` is `abc`).
 pub fn to_text(markdown: &str) -> String {
     text_prefix(markdown, usize::MAX)
 }
 
 /// The first `limit` characters of `to_text(markdown)`, reading no further than they need.
 pub fn text_prefix(markdown: &str, limit: usize) -> String {
-    let mut text = Words {
-        out: String::with_capacity(markdown.len().min(limit.saturating_mul(4))),
-        room: limit,
-        gap: false,
-    };
+    let mut text = Words::new(markdown, limit);
     for event in Parser::new_ext(markdown, options()) {
-        let full = match event {
-            Event::Text(t) | Event::Code(t) => text.add(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.add(" "),
-            _ => false,
-        };
-        if full {
+        if text.take(&event) {
             break;
         }
     }
@@ -98,6 +108,24 @@ struct Words {
 }
 
 impl Words {
+    fn new(markdown: &str, limit: usize) -> Words {
+        Words {
+            out: String::with_capacity(markdown.len().min(limit.saturating_mul(4))),
+            room: limit,
+            gap: false,
+        }
+    }
+
+    /// Adds the words an event of the Markdown carries; true once there is no room left.
+    fn take(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Text(t) | Event::Code(t) => self.add(t),
+            Event::End(end) if !is_inline(end) => self.add(" "),
+            Event::SoftBreak | Event::HardBreak => self.add(" "),
+            _ => false,
+        }
+    }
+
     /// Adds the words of `text`; true once there is no room left.
     fn add(&mut self, text: &str) -> bool {
         for c in text.chars() {
@@ -121,6 +149,20 @@ impl Words {
         }
         self.room == 0
     }
+}
+
+/// True for the end of a span inside a line of text (emphasis, a link): no word break.
+fn is_inline(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image
+    )
 }
 
 fn rebase<'a>(url: CowStr<'a>, base_path: &str) -> CowStr<'a> {
@@ -163,12 +205,21 @@ mod tests {
         assert_eq!(to_text("A *b*\n\nc `d`"), "A b c d");
         assert_eq!(to_text("  x\u{a0}y **z**  \n\n- a\n- b\n"), "x y z a b");
         assert_eq!(to_text(""), "");
+        // Emphasis and links inside a word do not split it; blocks and cells part words.
+        assert_eq!(to_text("a**b**c, [TTP](/x/)'s d~~e~~"), "abc, TTP's de");
+        assert_eq!(
+            to_text("# T\n\n| a | b |\n|---|---|\n| c | d |\n"),
+            "T a b c d"
+        );
         // A prefix is the full text's first characters.
         let md = "Ünï *code* and `more`\n\n- a list\n- of things, and a [link](/x/) too";
         let full: Vec<char> = to_text(md).chars().collect();
         for limit in 0..full.len() + 3 {
             let want: String = full.iter().take(limit).collect();
             assert_eq!(text_prefix(md, limit), want, "limit {limit}");
+            let (html, prefix) = to_html_and_text_prefix(md, "/", limit);
+            assert_eq!(prefix, want, "limit {limit}");
+            assert_eq!(html, to_html(md, "/"));
         }
     }
 }

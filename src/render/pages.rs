@@ -631,7 +631,8 @@ fn incidents_index(site: &Site, items: &[usize], n: usize) -> Page {
 
 pub(super) fn incident(site: &Site, i: usize) -> Page {
     let incident = &site.atlas.incidents[i];
-    let description = super::markdown::text_prefix(&incident.summary, 200);
+    let (summary_html, description) =
+        super::markdown::to_html_and_text_prefix(&incident.summary, &site.config.base_path, 200);
     let mut p = page(
         site,
         &format!("incidents/{}/index.html", incident.id),
@@ -640,7 +641,8 @@ pub(super) fn incident(site: &Site, i: usize) -> Page {
         "incidents",
         &description,
     );
-    p.context.put("incident", site.incident_full(i));
+    p.context
+        .put("incident", site.incident_full(i, summary_html));
     p
 }
 

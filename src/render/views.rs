@@ -6,7 +6,6 @@ use std::sync::OnceLock;
 
 use tera::Value;
 
-use super::markdown;
 use super::Site;
 use super::{to_value, Fields};
 use crate::atlas::{Brief, Incident, Perpetrator, Source};
@@ -269,8 +268,8 @@ impl Site<'_> {
         }
     }
 
-    /// Everything the incident page shows.
-    pub fn incident_full(&self, i: usize) -> Value {
+    /// Everything the incident page shows; `summary_html` is its summary, rendered.
+    pub fn incident_full(&self, i: usize, summary_html: String) -> Value {
         let incident = &self.atlas.incidents[i];
         let mut card = self.card_map(i);
         // The card's `attributions`, each with who made the claim or attribution (`by`).
@@ -293,7 +292,7 @@ impl Site<'_> {
             .collect();
         let targets: Vec<&str> = incident.targets.iter().map(|t| t.label()).collect();
         card.extend(map! {
-            "summary_html": markdown::to_html(&incident.summary, &self.config.base_path),
+            "summary_html": summary_html,
             "casualties_note": incident.casualties_note.clone(),
             "targets": targets,
             "tags": incident.tags.clone(),

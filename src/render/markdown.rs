@@ -39,10 +39,9 @@ pub fn to_html(markdown: &str, base_path: &str) -> String {
 /// summary and describes itself by the summary's first words).
 pub fn to_html_and_text_prefix(markdown: &str, base_path: &str, limit: usize) -> (String, String) {
     let mut text = Words::new(markdown, limit);
-    let mut full = limit == 0;
     let parser = Parser::new_ext(markdown, options()).map(|event| {
-        if !full {
-            full = text.take(&event);
+        if text.room > 0 {
+            text.take(&event);
         }
         rebased(event, base_path)
     });

@@ -726,7 +726,15 @@ pub(super) fn actors_index(site: &Site) -> Page {
 /// (`items`, newest first).
 fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
     let actor = &site.atlas.actors[a];
-    let description = super::markdown::text_prefix(&actor.description, 200);
+    // The profile (first page only) and the meta description from one reading.
+    let (description_html, description) = if n == 1 {
+        super::markdown::to_html_and_text_prefix(&actor.description, &site.config.base_path, 200)
+    } else {
+        (
+            String::new(),
+            super::markdown::text_prefix(&actor.description, 200),
+        )
+    };
     let key = ListKey::Actor(a);
     let part = slice(
         site,
@@ -808,7 +816,7 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
             "designations": designations,
             "parent": actor.parent.as_ref().map(link),
             "children": children,
-            "description_html": if first_page { super::markdown::to_html(&actor.description, &site.config.base_path) } else { String::new() },
+            "description_html": description_html,
             "sources": if first_page { site.sources(&actor.sources) } else { Vec::new() },
             "stats": site.stats_view(&stats),
             "incidents": cards,

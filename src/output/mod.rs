@@ -15,9 +15,10 @@
 //!   folder is updated in place: each staged file is renamed over its target (no reader ever
 //!   sees half a file), unchanged files are not rewritten, and anything else in the folder —
 //!   files of earlier builds that this one no longer makes, links, strays — is removed; the
-//!   emptied staging folder goes last. Nothing outside the folder is written or deleted, and
-//!   links inside it are removed, never followed. An I/O error midway is reported with the
-//!   path and leaves a folder that the next build repairs.
+//!   staging folder goes last. Nothing outside the folder is written or deleted, and links
+//!   inside it are removed, never followed. Every change is logged and nothing is deleted
+//!   until the update is complete (`undo`), so an I/O error midway puts the folder back as
+//!   it was and is reported with the path.
 //! - Skipping: `fingerprint` records the inputs and the folder a build left, so that a
 //!   rebuild with nothing changed renders and writes nothing.
 
@@ -33,6 +34,7 @@ use rayon::prelude::*;
 use crate::render::{OutputFile, Sink};
 
 pub mod fingerprint;
+mod undo;
 
 /// Marks an output folder as made by sitrep, so the next build may update or replace it.
 pub const MARKER: &str = ".sitrep-output";
@@ -41,6 +43,10 @@ const MARKER_TEXT: &str = "Made by sitrep: this folder is rewritten on every bui
 
 /// Prefix of the staging folders: beside a new output folder, inside an existing one.
 const STAGING_PREFIX: &str = ".sitrep-staging-";
+
+/// Inside the staging folder of an in-place update: what the update replaced or removed,
+/// kept until it is complete (see `undo`). Staged files are named by numbers.
+const ASIDE: &str = "aside";
 
 /// What the write stage did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -254,7 +260,8 @@ impl Target {
                     (update.staging.path(), &changed),
                     &self.out_dir,
                 )?;
-                // Empty now; removed before the fingerprint lists the folder.
+                // Holds only what the update set aside: removed before the fingerprint lists
+                // the folder.
                 drop(update.staging);
                 let report = WriteReport {
                     files,
@@ -624,25 +631,10 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     }
 }
 
-fn remove_entry(path: &Path, kind: Existing) -> std::io::Result<()> {
-    match kind {
-        // remove_dir_all does not follow links: only what is inside the folder goes.
-        Existing::Dir => std::fs::remove_dir_all(path),
-        Existing::File | Existing::Other => std::fs::remove_file(path),
-    }
-}
-
-/// Adds what went wrong to an I/O error in the middle of an in-place update.
-fn midway(out_dir: &Path) -> String {
-    format!(
-        "the output folder {} is partly updated: fix the cause and build again (the next build rewrites whatever differs)",
-        out_dir.display()
-    )
-}
-
 /// An existing marked (or empty) folder: moves the `changed` files from the staging folder
 /// into place, removes what is no longer made. `relative` are the paths of every file of the
-/// site. Returns the files and bytes written and the entries removed.
+/// site. Every change is logged (`undo`): if one fails, those made before it are undone and
+/// the folder is left as it was. Returns the files and bytes written and the entries removed.
 fn update_in_place(
     mut existing: HashMap<PathBuf, Existing>,
     relative: &[PathBuf],
@@ -651,68 +643,80 @@ fn update_in_place(
     out_dir: &Path,
 ) -> anyhow::Result<(usize, u64, usize)> {
     let wanted: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
-    let mut removed = 0;
-    // 1. Whatever stands where a folder or file of the new site must go but has the wrong
-    //    kind (a link, a file where a folder goes, a folder where a file goes) goes first.
-    let mut conflicts: Vec<(PathBuf, Existing)> = Vec::new();
+    // What stands where a folder or file of the new site must go but has the wrong kind (a
+    // link, a file where a folder goes, a folder where a file goes).
+    let mut conflicts: Vec<PathBuf> = Vec::new();
     for dir in dirs {
-        if let Some(&kind) = existing.get(dir) {
-            if kind != Existing::Dir {
-                conflicts.push((dir.clone(), kind));
-            }
+        if existing.get(dir).is_some_and(|&kind| kind != Existing::Dir) {
+            conflicts.push(dir.clone());
         }
     }
     for rel in relative {
-        if let Some(&kind) = existing.get(rel) {
-            if kind != Existing::File {
-                conflicts.push((rel.clone(), kind));
-            }
+        if existing
+            .get(rel)
+            .is_some_and(|&kind| kind != Existing::File)
+        {
+            conflicts.push(rel.clone());
         }
     }
     conflicts.sort();
-    for (rel, kind) in &conflicts {
-        // An earlier conflict may have removed it with its folder already.
+    let mut log = undo::UndoLog::new(out_dir, staging.join(ASIDE))?;
+    let mut removed = 0;
+    // 1. The conflicts go first, each with its contents.
+    for rel in &conflicts {
+        // An earlier conflict may have taken it with its folder already.
         if !existing.contains_key(rel) {
             continue;
         }
-        let path = out_dir.join(rel);
-        remove_entry(&path, *kind)
-            .with_context(|| format!("removing {}", path.display()))
-            .with_context(|| midway(out_dir))?;
+        if let Err(e) = log.move_aside(rel) {
+            return Err(log.undo(e));
+        }
         removed += 1;
         existing.retain(|p, _| !p.starts_with(rel));
     }
     // 2. Missing folders, parents first.
     for dir in dirs {
         if !existing.contains_key(dir) {
-            let path = out_dir.join(dir);
-            std::fs::create_dir(&path)
-                .with_context(|| format!("creating {}", path.display()))
-                .with_context(|| midway(out_dir))?;
+            if let Err(e) = log.make_dir(dir) {
+                return Err(log.undo(e));
+            }
         }
     }
-    // 3. The files whose bytes differ, each renamed over its target: a reader sees the old
-    //    file or the new one, never half of one.
-    changed
+    // 3. The files whose bytes differ, each renamed over its target, in parallel; every
+    //    rename that succeeded is logged, whichever failed.
+    let placed: Vec<anyhow::Result<undo::Change>> = changed
         .par_iter()
         .with_max_len(crate::FILES_PER_TASK)
-        .try_for_each(|staged| -> anyhow::Result<()> {
-            let target = out_dir.join(&staged.rel);
-            std::fs::rename(staging.join(staged.number.to_string()), &target)
-                .with_context(|| format!("writing {}", target.display()))
-                .with_context(|| midway(out_dir))
-        })?;
+        .map(|staged| {
+            let replaces = existing.get(&staged.rel) == Some(&Existing::File);
+            log.place(
+                &staging.join(staged.number.to_string()),
+                &staged.rel,
+                replaces,
+            )
+        })
+        .collect();
+    let mut failed = None;
+    for result in placed {
+        match result {
+            Ok(change) => log.record(change),
+            Err(e) => failed = failed.or(Some(e)),
+        }
+    }
+    if let Some(e) = failed {
+        return Err(log.undo(e));
+    }
     let written = changed.len();
     let bytes_written = changed.iter().map(|staged| staged.size).sum();
     // 4. The marker (an empty folder has none yet).
-    let marker = out_dir.join(MARKER);
     if existing.get(Path::new(MARKER)) != Some(&Existing::File) {
-        std::fs::write(&marker, MARKER_TEXT)
-            .with_context(|| format!("writing {}", marker.display()))?;
+        if let Err(e) = log.write_marker(Path::new(MARKER), MARKER_TEXT) {
+            return Err(log.undo(e));
+        }
     }
-    // 5. Everything else this build does not make: deepest first, so a folder is removed
-    //    with one call once its contents are gone.
-    let mut stale: Vec<(&PathBuf, &Existing)> = existing
+    // 5. Everything else this build does not make: each folder moved aside whole, with its
+    //    contents (none of which this build makes either).
+    let mut stale: Vec<&PathBuf> = existing
         .iter()
         .filter(|(rel, kind)| match kind {
             Existing::Dir => !dirs.contains(*rel),
@@ -723,20 +727,21 @@ fn update_in_place(
                     && rel.as_path() != Path::new(fingerprint::FINGERPRINT)
             }
         })
+        .map(|(rel, _)| rel)
         .collect();
-    stale.sort_by(|a, b| b.0.cmp(a.0));
-    for (rel, kind) in stale {
-        let path = out_dir.join(rel);
-        let result = match kind {
-            // Its stale contents were removed just before (deeper paths sort later).
-            Existing::Dir => std::fs::remove_dir(&path),
-            _ => std::fs::remove_file(&path),
-        };
-        result
-            .with_context(|| format!("removing {}", path.display()))
-            .with_context(|| midway(out_dir))?;
-        removed += 1;
+    stale.sort();
+    removed += stale.len();
+    let mut moved: HashSet<&Path> = HashSet::new();
+    for rel in stale {
+        if rel.ancestors().skip(1).any(|parent| moved.contains(parent)) {
+            continue;
+        }
+        if let Err(e) = log.move_aside(rel) {
+            return Err(log.undo(e));
+        }
+        moved.insert(rel);
     }
+    // Done: what was set aside goes with the staging folder.
     Ok((written, bytes_written, removed))
 }
 
@@ -864,6 +869,110 @@ mod tests {
             ]
         );
         assert_eq!(std::fs::read(out.join("a/index.html"))?, b"AAAA");
+        Ok(())
+    }
+
+    /// Each entry's name, bytes and modification time (files) and inode.
+    type Snapshot = Vec<(String, Option<Vec<u8>>, u64, Option<std::time::SystemTime>)>;
+
+    /// Every entry under `dir`, as a `Snapshot`.
+    fn snapshot(dir: &Path) -> Snapshot {
+        use std::os::unix::fs::MetadataExt as _;
+        names(dir)
+            .into_iter()
+            .map(|name| {
+                let path = dir.join(&name);
+                let meta = std::fs::symlink_metadata(&path).unwrap();
+                let bytes = meta.is_file().then(|| std::fs::read(&path).unwrap());
+                let mtime = meta.is_file().then(|| meta.modified().unwrap());
+                (name, bytes, meta.ino(), mtime)
+            })
+            .collect()
+    }
+
+    /// A marked folder with a changed, an unchanged and a stale file, and a file where the
+    /// next build needs a folder.
+    fn folder_before_a_failed_update(out: &Path) -> anyhow::Result<()> {
+        write_atomic(
+            vec![
+                file("a.html", b"A"),
+                file("dir/b.html", b"B"),
+                file("old/c.html", b"C"),
+                file("x", b"X"),
+            ],
+            out,
+        )?;
+        Ok(())
+    }
+
+    fn the_next_build(out: &Path, failing: &str) -> anyhow::Result<Target> {
+        let target = Target::open(out)?;
+        for f in [
+            file("a.html", b"A2"),
+            file("dir/b.html", b"B"),
+            file("new/d.html", b"D"),
+            file("x/y.html", b"Y"),
+            file(failing, b"F"),
+        ] {
+            target.put(f)?;
+        }
+        Ok(target)
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_placed_leaves_the_folder_as_it_was() -> anyhow::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let out = tmp.path().join("public");
+        folder_before_a_failed_update(&out)?;
+        let before = snapshot(&out);
+        // The kernel refuses a name longer than 255 bytes when the file is renamed into
+        // place, while the other files are renamed beside it.
+        let long = format!("{}.html", "n".repeat(300));
+        let error = the_next_build(&out, &long)?.commit().unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("was left as it was"), "{message}");
+        assert!(message.contains(&long), "{message}");
+        assert_eq!(snapshot(&out), before);
+        Ok(())
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_made_leaves_the_folder_as_it_was() -> anyhow::Result<()> {
+        let tmp = tempfile::tempdir()?;
+        let out = tmp.path().join("public");
+        folder_before_a_failed_update(&out)?;
+        let before = snapshot(&out);
+        // Fails after `x` (a file) was set aside for the folder `x` and `new` and `x` were
+        // made: all three are undone.
+        let long = format!("{}/index.html", "z".repeat(300));
+        let error = the_next_build(&out, &long)?.commit().unwrap_err();
+        assert!(format!("{error:#}").contains("was left as it was"));
+        assert_eq!(snapshot(&out), before);
+        // The same build without the bad path succeeds and sets nothing aside for good.
+        let target = Target::open(&out)?;
+        for f in [
+            file("a.html", b"A2"),
+            file("dir/b.html", b"B"),
+            file("new/d.html", b"D"),
+            file("x/y.html", b"Y"),
+        ] {
+            target.put(f)?;
+        }
+        let report = target.commit()?;
+        assert_eq!((report.written, report.removed), (3, 3));
+        assert_eq!(
+            names(&out),
+            [
+                MARKER,
+                "a.html",
+                "dir",
+                "dir/b.html",
+                "new",
+                "new/d.html",
+                "x",
+                "x/y.html"
+            ]
+        );
         Ok(())
     }
 

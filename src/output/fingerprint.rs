@@ -23,9 +23,10 @@
 //!   again only when one of them differs (any write to the file changes its change time).
 //!
 //! The record (`.sitrep-fingerprint`, beside the marker) also holds the build's figures and
-//! warnings, which a skipped build prints again, and the manifest: every entry of the output
-//! folder with its kind, size, modification and change times and inode. A build is skipped
-//! only when the inputs and the manifest both match, so an output file edited, removed or
+//! warnings, which a skipped build prints again, and a sha256 of the manifest: every entry of
+//! the output folder with its kind, size, modification and change times and inode (the digest
+//! keeps the record small: a few hundred bytes and the warnings at any size). A build is
+//! skipped only when the inputs and the manifest both match, so an output file edited, removed or
 //! added by hand forces a real build. A build that is going to write removes the record first
 //! and stores a new one only after the write succeeded: an interrupted or failed build never
 //! leaves a record that describes a folder it did not finish.
@@ -48,7 +49,7 @@ use crate::geo::to_hex;
 pub const FINGERPRINT: &str = ".sitrep-fingerprint";
 
 /// Version of the record's layout; a record of another version is ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// One sha256 (hex) per input, by name (see the module doc).
 type Digests = BTreeMap<String, String>;
@@ -114,7 +115,8 @@ struct Record {
     bytes: u64,
     warnings: Vec<StoredDiagnostic>,
     geo_warnings: Vec<String>,
-    manifest: Vec<Entry>,
+    /// `manifest_digest` of the output folder as the build left it.
+    folder: String,
 }
 
 /// What the last build made, replayed by a skipped build.
@@ -152,7 +154,7 @@ pub fn check(config: &Config, force: bool) -> Verdict {
         || {
             rayon::join(
                 || read_record(&config.output_dir),
-                || compare_content.then(|| manifest(&config.output_dir)),
+                || compare_content.then(|| folder_digest(&config.output_dir)),
             )
         },
         || hash_inputs(config, compare_content),
@@ -177,7 +179,7 @@ pub fn check(config: &Config, force: bool) -> Verdict {
         };
     }
     let compared = record.and_then(|r| {
-        let folder = folder.unwrap_or_else(|| manifest(&config.output_dir));
+        let folder = folder.unwrap_or_else(|| folder_digest(&config.output_dir));
         compare(r, &inputs.digests, folder)
     });
     match compared {
@@ -226,7 +228,7 @@ fn read_record(out_dir: &Path) -> Result<Record, String> {
 fn compare(
     record: Record,
     inputs: &Digests,
-    folder: anyhow::Result<Vec<Entry>>,
+    folder: anyhow::Result<String>,
 ) -> Result<Replay, String> {
     let changed: Vec<&str> = inputs
         .iter()
@@ -247,25 +249,11 @@ fn compare(
         ));
     }
     let now = folder.map_err(|e| format!("{e:#}"))?;
-    if now != record.manifest {
-        let stored: BTreeMap<&str, &Entry> =
-            record.manifest.iter().map(|e| (e.0.as_str(), e)).collect();
-        let current: BTreeMap<&str, &Entry> = now.iter().map(|e| (e.0.as_str(), e)).collect();
-        let first = stored
-            .keys()
-            .chain(current.keys())
-            .filter(|p| stored.get(*p) != current.get(*p))
-            .min()
-            .copied()
-            .unwrap_or("?");
-        let what = match (stored.contains_key(first), current.contains_key(first)) {
-            (true, false) => "removed",
-            (false, true) => "added",
-            _ => "changed",
-        };
-        return Err(format!(
-            "the output folder changed since the last build ({first} {what})"
-        ));
+    if now != record.folder {
+        return Err(
+            "the output folder changed since the last build (an entry added, removed or edited)"
+                .into(),
+        );
     }
     Ok(Replay {
         pages: record.pages,
@@ -294,7 +282,8 @@ pub fn invalidate(out_dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Stores the record of a successful build: `inputs` as fingerprinted before it started, the
-/// figures and warnings to replay, and the manifest of the output folder as the write left it.
+/// figures and warnings to replay, and the digest of the output folder's manifest as the write
+/// left it.
 /// The `geodata` entry is taken again: the build has fetched any missing layer file by now
 /// (so a first build does not make the second one run again), and verified it against its
 /// pinned checksum, which is what the entry records.
@@ -327,12 +316,12 @@ pub fn store(
         bytes: replay.bytes,
         warnings: replay.warnings.iter().map(keep).collect(),
         geo_warnings: replay.geo_warnings.clone(),
-        manifest: match written {
+        folder: match written {
             Some(mut listed) => {
                 listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                listed
+                manifest_digest(&listed)
             }
-            None => manifest(out_dir)?,
+            None => folder_digest(out_dir)?,
         },
     };
     let json = serde_json::to_vec(&record).context("encoding the build fingerprint")?;
@@ -659,6 +648,29 @@ fn manifest(out_dir: &Path) -> anyhow::Result<Vec<Entry>> {
     Ok(manifest)
 }
 
+/// The sha256 (hex) of a manifest sorted by path: what the record keeps of the folder, so
+/// that it stays small at any size (a few hundred bytes and the warnings, where the manifest
+/// itself was 16.5 MB at 100,000 incidents) while any entry added, removed or touched changes it.
+fn manifest_digest(manifest: &[Entry]) -> String {
+    use std::fmt::Write as _;
+    let mut hasher = Sha256::new();
+    let mut stamps = String::new();
+    for (rel, kind, size, modified, changed, inode) in manifest {
+        stamps.clear();
+        // Writing to a String cannot fail.
+        let _ = writeln!(stamps, "{kind}\0{size}\0{modified}\0{changed}\0{inode}");
+        hasher.update(rel);
+        hasher.update([0]);
+        hasher.update(&stamps);
+    }
+    to_hex(&hasher.finalize())
+}
+
+/// `manifest_digest` of the folder as it is now.
+fn folder_digest(out_dir: &Path) -> anyhow::Result<String> {
+    manifest(out_dir).map(|m| manifest_digest(&m))
+}
+
 /// Modification and change times (ns since the epoch) and inode of a file.
 #[cfg(unix)]
 fn stamps(meta: &std::fs::Metadata) -> (i128, i128, u64) {
@@ -771,6 +783,28 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(10));
         std::fs::write(dir.path().join("index.html"), "bbbb")?;
         assert_ne!(manifest(dir.path())?, before);
+        assert_ne!(folder_digest(dir.path())?, manifest_digest(&before));
+        Ok(())
+    }
+
+    #[test]
+    fn the_folder_digest_is_the_manifest_s_and_sees_every_entry() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir(dir.path().join("a"))?;
+        std::fs::write(dir.path().join("a/index.html"), "aaaa")?;
+        let before = folder_digest(dir.path())?;
+        assert_eq!(before, manifest_digest(&manifest(dir.path())?));
+        assert_eq!(folder_digest(dir.path())?, before);
+        std::fs::create_dir(dir.path().join("b"))?;
+        let with_folder = folder_digest(dir.path())?;
+        assert_ne!(with_folder, before);
+        std::fs::remove_dir(dir.path().join("b"))?;
+        assert_eq!(folder_digest(dir.path())?, before);
+        std::fs::rename(
+            dir.path().join("a/index.html"),
+            dir.path().join("a/other.html"),
+        )?;
+        assert_ne!(folder_digest(dir.path())?, before);
         Ok(())
     }
 

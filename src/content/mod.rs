@@ -240,7 +240,7 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
             slug: slug.to_string(),
             value,
         })
-        .map_err(|e| toml_diagnostic_at(&source.path, &source.text, offset, &e))
+        .map_err(|e| record_diagnostic::<T>(&source.path, &source.text, (offset, toml_text), &e))
 }
 
 /// Markdown with `+++` TOML front matter: the front matter becomes `T`'s fields, the body
@@ -267,8 +267,8 @@ fn parse_markdown<T: MarkdownRecord>(
         });
     };
     let fm = &text[fm_start..fm_end];
-    let mut value: T =
-        toml::from_str(fm).map_err(|e| toml_diagnostic_at(&source.path, text, fm_start, &e))?;
+    let mut value: T = toml::from_str(fm)
+        .map_err(|e| record_diagnostic::<T>(&source.path, text, (fm_start, fm), &e))?;
     value.set_body(text[body_start..].to_string());
     Ok(Loaded {
         source: source.clone(),
@@ -334,6 +334,100 @@ pub fn toml_diagnostic_at(
         Some(h) => d.with_hint(h),
         None => d,
     }
+}
+
+/// `toml_diagnostic_at` for a record of type `T` read from `toml`, which starts at byte
+/// `offset` of the file `text`. When a field of the record's top table is missing, the
+/// message names every missing field of that table, so a contributor fixes them in one go
+/// rather than one per run of `check`.
+fn record_diagnostic<T: serde::de::DeserializeOwned>(
+    path: &str,
+    text: &str,
+    (offset, toml): (usize, &str),
+    error: &toml::de::Error,
+) -> Diagnostic {
+    let mut d = toml_diagnostic_at(path, text, offset, error);
+    // A missing field of a nested table (a source, a location) points at that table.
+    let top_table = error.span().is_none_or(|span| span.start == 0);
+    let Some(first) = missing_field(error.message()).filter(|_| top_table) else {
+        return d;
+    };
+    let missing = missing_top_fields::<T>(toml, first);
+    if missing.len() > 1 {
+        let names: Vec<String> = missing.iter().map(|f| format!("`{f}`")).collect();
+        d.message = format!("missing fields {}", names.join(", "));
+        d.hint = Some("add these fields; CONTRIBUTING.md shows an example of every field".into());
+    }
+    d
+}
+
+/// The field named by serde's "missing field `name`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .trim()
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()
+}
+
+/// Every field of `T`'s top table missing from `toml`, starting with `first` (the one the
+/// parser reported): each is filled with a stand-in value of the first kind `T` accepts and
+/// the TOML read again, until it reads or fails for another reason. Serde checks for missing
+/// fields only after every value present has been read, so the only new errors a stand-in
+/// can cause are about itself or about the next missing field.
+fn missing_top_fields<T: serde::de::DeserializeOwned>(toml: &str, first: &str) -> Vec<String> {
+    let Ok(mut table) = toml.parse::<toml::Table>() else {
+        return vec![first.to_string()];
+    };
+    let stand_ins = || {
+        [
+            toml::Value::String(String::new()),
+            toml::Value::Datetime(toml::value::Datetime {
+                date: Some(toml::value::Date {
+                    year: 2000,
+                    month: 1,
+                    day: 1,
+                }),
+                time: None,
+                offset: None,
+            }),
+            toml::Value::Integer(0),
+            toml::Value::Array(Vec::new()),
+            toml::Value::Table(toml::Table::new()),
+        ]
+    };
+    let mut missing = Vec::new();
+    let mut field = first.to_string();
+    // Each round adds a field the table lacks, so this ends; the bound is a safeguard.
+    while missing.len() < 64 && !table.contains_key(&field) {
+        missing.push(field.clone());
+        let mut next = None;
+        for value in stand_ins() {
+            table.insert(field.clone(), value);
+            let Ok(again) = toml::to_string(&table) else {
+                return missing;
+            };
+            match toml::from_str::<T>(&again) {
+                Ok(_) => return missing,
+                Err(e) => match missing_field(e.message()) {
+                    Some(other) if other != field => {
+                        next = Some(other.to_string());
+                        break;
+                    }
+                    // Still this field: the stand-in was of the wrong kind; try the next.
+                    Some(_) => {}
+                    None if e.message().starts_with("invalid type") => {}
+                    // Accepted; something about its value (not checked here) failed.
+                    None => return missing,
+                },
+            }
+        }
+        match next {
+            Some(other) => field = other,
+            None => return missing,
+        }
+    }
+    missing
 }
 
 /// Walks back from `offset` over the characters a TOML date-time literal is made of.

@@ -238,6 +238,19 @@ fn a_changed_content_file_makes_a_real_build() {
     )
     .expect("write");
     assert!(skipped(&build(site.path(), &out, &[])));
+    // A hidden record is not read either, but the build warns about it: its name counts.
+    let hidden = site
+        .path()
+        .join("content/incidents/2024/.2024-07-05-draft.toml");
+    std::fs::write(&hidden, "title = \"draft\"\n").expect("write");
+    let result = build(site.path(), &out, &[]);
+    assert!(!skipped(&result));
+    assert!(text(&result).contains("hidden-file"), "{}", text(&result));
+    let again = build(site.path(), &out, &[]);
+    assert!(skipped(&again));
+    assert!(text(&again).contains("hidden-file"), "{}", text(&again));
+    std::fs::remove_file(&hidden).expect("rm");
+    assert!(!skipped(&build(site.path(), &out, &[])));
     // Written again with the same bytes (a new time): bytes count, not times.
     pause();
     let same = std::fs::read(&incident).expect("read");

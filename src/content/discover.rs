@@ -56,8 +56,10 @@ pub fn discover(root: &Path) -> Discovered {
         };
     }
     // Hidden files and folders are skipped; a hidden record file gets a warning, as it looks
-    // like a record meant to be read.
+    // like a record meant to be read, and its name (not its bytes) goes into the fingerprint,
+    // so that adding one makes the next build run and warn.
     let mut hidden = Vec::new();
+    let mut hidden_listed = Vec::new();
     let walker = WalkDir::new(&content_dir)
         .follow_links(false)
         .sort_by_file_name()
@@ -67,6 +69,7 @@ pub fn discover(root: &Path) -> Discovered {
                 return true;
             }
             if looks_like_a_record(e.file_name()) && !e.file_type().is_dir() {
+                hidden_listed.push((listing_path(&content_dir, e.path()), "h".to_string()));
                 hidden.push(
                     Diagnostic::warning(
                         &display_path(root, e.path()),
@@ -117,7 +120,8 @@ pub fn discover(root: &Path) -> Discovered {
             })
         })
         .collect();
-    let mut listing = Vec::with_capacity(read.len());
+    let mut listing = hidden_listed;
+    listing.reserve(read.len());
     for result in read {
         match result {
             Ok((listed, file)) => {
@@ -221,7 +225,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 /// A `.toml` or `.md` name that is not an editor's lock file (`.#name.toml`).
-fn looks_like_a_record(name: &std::ffi::OsStr) -> bool {
+pub fn looks_like_a_record(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     (name.ends_with(".toml") || name.ends_with(".md")) && !name.starts_with(".#")
 }

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-pub use discover::{discover, read_one, ContentFile, Discovered, FileKind, MAX_FILE_BYTES};
+pub use discover::{
+    discover, looks_like_a_record, read_one, ContentFile, Discovered, FileKind, MAX_FILE_BYTES,
+};
 pub use model::*;
 
 /// A content file's text and its path relative to the site root.

@@ -5,7 +5,8 @@
 //! The fingerprint is one sha256 per input, each over paths and bytes (never over times):
 //!
 //! - `content`: every file under `content/` that the loader reads (hidden files and folders
-//!   left out, like the loader does; links recorded as links). The record keeps the digest
+//!   left out, like the loader does, but the names of hidden `.toml`/`.md` files counted, as
+//!   the loader warns about them; links recorded as links). The record keeps the digest
 //!   the loader makes of the bytes it reads (same listing, same formula), so it describes
 //!   exactly what was built; the content is walked and hashed before loading only when there
 //!   is a record to compare with (not on a first build, nor with `--force`);
@@ -496,12 +497,16 @@ enum Found<T> {
     Dir,
     Link(PathBuf),
     Other,
+    /// A hidden file that looks like a record (`skip_hidden`): the loader skips it with a
+    /// warning, so its name counts, not its bytes.
+    HiddenRecord,
 }
 
 /// Everything under `root/rel`, unsorted, by path relative to `root` (`/`-separated), without
 /// following links; folders are read in parallel and `on_file` runs on each regular file on
 /// the worker that found it. `skip_hidden` leaves out names starting with `.` and what is
-/// under them, as the content loader does.
+/// under them, as the content loader does, but lists hidden files that look like records
+/// (`HiddenRecord`), which the loader warns about.
 fn par_walk<T: Send>(
     root: &Path,
     rel: &str,
@@ -516,7 +521,6 @@ fn par_walk<T: Send>(
     let entries = std::fs::read_dir(&dir)?.collect::<std::io::Result<Vec<_>>>()?;
     let nested: Vec<Vec<(String, Found<T>)>> = entries
         .into_par_iter()
-        .filter(|e| !(skip_hidden && is_hidden(&e.file_name())))
         .map(|e| -> std::io::Result<Vec<(String, Found<T>)>> {
             let name = e.file_name().to_string_lossy().into_owned();
             let child = if rel.is_empty() {
@@ -525,7 +529,13 @@ fn par_walk<T: Send>(
                 format!("{rel}/{name}")
             };
             let t = e.file_type()?;
-            Ok(if t.is_dir() {
+            Ok(if skip_hidden && is_hidden(&e.file_name()) {
+                if !t.is_dir() && crate::content::looks_like_a_record(&e.file_name()) {
+                    vec![(child, Found::HiddenRecord)]
+                } else {
+                    Vec::new()
+                }
+            } else if t.is_dir() {
                 let mut under = par_walk(root, &child, skip_hidden, on_file)?;
                 under.push((child, Found::Dir));
                 under
@@ -580,6 +590,7 @@ fn tree_digest(dir: &Path, skip_hidden: bool, follow_links: bool) -> anyhow::Res
                 Found::Dir => None,
                 Found::Link(target) => Some((rel, format!("l{}", target.display()))),
                 Found::Other => Some((rel, "o".into())),
+                Found::HiddenRecord => Some((rel, "h".into())),
             })
             .collect()
     };
@@ -641,7 +652,7 @@ fn manifest(out_dir: &Path) -> anyhow::Result<Vec<Entry>> {
             Found::File(meta) => file_entry(rel, &meta),
             Found::Dir => dir_entry(rel),
             Found::Link(_) => (rel, 'l', 0, 0, 0, 0),
-            Found::Other => (rel, 'o', 0, 0, 0, 0),
+            Found::Other | Found::HiddenRecord => (rel, 'o', 0, 0, 0, 0),
         })
         .collect();
     manifest.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -739,6 +750,15 @@ mod tests {
         let walked = tree_digest(&content, true, false)?;
         let loaded = crate::content::discover(site.path()).digest;
         assert_eq!(loaded.as_deref(), Some(walked.as_str()));
+        // A hidden record (warned about, not read) counts by its name, in both.
+        std::fs::write(content.join("incidents/2024/.2024-01-04-c.toml"), "draft")?;
+        let with_hidden = tree_digest(&content, true, false)?;
+        assert_ne!(with_hidden, walked);
+        let loaded = crate::content::discover(site.path()).digest;
+        assert_eq!(loaded.as_deref(), Some(with_hidden.as_str()));
+        std::fs::write(content.join("incidents/2024/.2024-01-04-c.toml"), "edited")?;
+        assert_eq!(tree_digest(&content, true, false)?, with_hidden);
+        std::fs::remove_file(content.join("incidents/2024/.2024-01-04-c.toml"))?;
         // A file the loader refuses leaves no fingerprint to store.
         std::fs::write(content.join("incidents/stray.txt"), "?")?;
         assert_eq!(crate::content::discover(site.path()).digest, None);

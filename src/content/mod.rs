@@ -339,9 +339,9 @@ pub fn toml_diagnostic_at(
 }
 
 /// `toml_diagnostic_at` for a record of type `T` read from `toml`, which starts at byte
-/// `offset` of the file `text`. When a field of the record's top table is missing, the
-/// message names every missing field of that table, so a contributor fixes them in one go
-/// rather than one per run of `check`.
+/// `offset` of the file `text`. When a field is missing, the message names every field
+/// missing from that table (the record's top table, a `[table]` or an `[[array]]` entry), so
+/// a contributor fixes them in one go rather than one per run of `check`.
 fn record_diagnostic<T: serde::de::DeserializeOwned>(
     path: &str,
     text: &str,
@@ -349,12 +349,16 @@ fn record_diagnostic<T: serde::de::DeserializeOwned>(
     error: &toml::de::Error,
 ) -> Diagnostic {
     let mut d = toml_diagnostic_at(path, text, offset, error);
-    // A missing field of a nested table (a source, a location) points at that table.
-    let top_table = error.span().is_none_or(|span| span.start == 0);
-    let Some(first) = missing_field(error.message()).filter(|_| top_table) else {
+    let Some(first) = missing_field(error.message()) else {
         return d;
     };
-    let missing = missing_top_fields::<T>(toml, first);
+    let Ok(document) = toml.parse::<toml::Table>() else {
+        return d;
+    };
+    let Some(at) = table_at(toml, error.span()) else {
+        return d;
+    };
+    let missing = missing_fields::<T>(document, &at, first);
     if missing.len() > 1 {
         let names: Vec<String> = missing.iter().map(|f| format!("`{f}`")).collect();
         d.message = format!("missing fields {}", names.join(", "));
@@ -372,15 +376,72 @@ fn missing_field(message: &str) -> Option<&str> {
         .next()
 }
 
-/// Every field of `T`'s top table missing from `toml`, starting with `first` (the one the
-/// parser reported): each is filled with a stand-in value of the first kind `T` accepts and
-/// the TOML read again, until it reads or fails for another reason. Serde checks for missing
-/// fields only after every value present has been read, so the only new errors a stand-in
-/// can cause are about itself or about the next missing field.
-fn missing_top_fields<T: serde::de::DeserializeOwned>(toml: &str, first: &str) -> Vec<String> {
-    let Ok(mut table) = toml.parse::<toml::Table>() else {
-        return vec![first.to_string()];
+/// Which table of a document a missing field belongs to.
+#[derive(Debug, PartialEq)]
+enum TableAt {
+    /// The record's own fields.
+    Top,
+    /// `[name]`.
+    Table(String),
+    /// The `index`th `[[name]]`.
+    ArrayEntry(String, usize),
+}
+
+/// The table a "missing field" error points at: the top table when its span is empty (the
+/// parser gives the top table an empty span at the start), else the `[table]` or `[[array]]`
+/// header the span covers. `None` when the header is not a plain name (dotted, quoted or
+/// followed by a comment): the error is then left as the parser gave it.
+fn table_at(toml: &str, span: Option<std::ops::Range<usize>>) -> Option<TableAt> {
+    let span = match span {
+        Some(span) if !span.is_empty() => span,
+        _ => return Some(TableAt::Top),
     };
+    let line = toml.get(span.start..)?.lines().next().unwrap_or("").trim();
+    let plain = |name: &str| {
+        let name = name.trim();
+        (!name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .then(|| name.to_string())
+    };
+    if let Some(inner) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+        let name = plain(inner)?;
+        let index = toml[..span.start]
+            .lines()
+            .filter(|l| l.trim() == line)
+            .count();
+        Some(TableAt::ArrayEntry(name, index))
+    } else {
+        let inner = line.strip_prefix('[')?.strip_suffix(']')?;
+        Some(TableAt::Table(plain(inner)?))
+    }
+}
+
+/// The table `at` points to in `document`.
+fn subtable<'a>(document: &'a mut toml::Table, at: &TableAt) -> Option<&'a mut toml::Table> {
+    match at {
+        TableAt::Top => Some(document),
+        TableAt::Table(name) => document.get_mut(name)?.as_table_mut(),
+        TableAt::ArrayEntry(name, index) => document
+            .get_mut(name)?
+            .as_array_mut()?
+            .get_mut(*index)?
+            .as_table_mut(),
+    }
+}
+
+/// Every field missing from the table `at` of `document`, starting with `first` (the one the
+/// parser reported): each is filled with a stand-in value of the first kind `T` accepts and
+/// the document read again, until it reads or fails for another reason. Serde checks a
+/// table for missing fields only after every value in it has been read, and reads the tables
+/// in order, so a stand-in causes an error about itself, or about the next field missing from
+/// the same table, or (once the table is complete) about another table, which ends the search.
+fn missing_fields<T: serde::de::DeserializeOwned>(
+    mut document: toml::Table,
+    at: &TableAt,
+    first: &str,
+) -> Vec<String> {
     let stand_ins = || {
         [
             toml::Value::String(String::new()),
@@ -394,34 +455,47 @@ fn missing_top_fields<T: serde::de::DeserializeOwned>(toml: &str, first: &str) -
                 offset: None,
             }),
             toml::Value::Integer(0),
+            toml::Value::Float(0.0),
             toml::Value::Array(Vec::new()),
             toml::Value::Table(toml::Table::new()),
         ]
     };
     let mut missing = Vec::new();
     let mut field = first.to_string();
-    // Each round adds a field the table lacks, so this ends; the bound is a safeguard.
-    while missing.len() < 64 && !table.contains_key(&field) {
+    // Each round fills a field the table lacked, so this ends; the bound is a safeguard.
+    while missing.len() < 64 {
+        match subtable(&mut document, at) {
+            Some(table) if !table.contains_key(&field) => {}
+            _ => break,
+        }
         missing.push(field.clone());
         let mut next = None;
         for value in stand_ins() {
-            table.insert(field.clone(), value);
-            let Ok(again) = toml::to_string(&table) else {
+            if let Some(table) = subtable(&mut document, at) {
+                table.insert(field.clone(), value);
+            }
+            let Ok(again) = toml::to_string(&document) else {
                 return missing;
             };
-            match toml::from_str::<T>(&again) {
+            let error = match toml::from_str::<T>(&again) {
                 Ok(_) => return missing,
-                Err(e) => match missing_field(e.message()) {
-                    Some(other) if other != field => {
-                        next = Some(other.to_string());
-                        break;
-                    }
-                    // Still this field: the stand-in was of the wrong kind; try the next.
-                    Some(_) => {}
-                    None if e.message().starts_with("invalid type") => {}
-                    // Accepted; something about its value (not checked here) failed.
-                    None => return missing,
-                },
+                Err(e) => e,
+            };
+            match missing_field(error.message()) {
+                // A field missing from another table: this one is complete.
+                Some(_) if table_at(&again, error.span()).as_ref() != Some(at) => return missing,
+                Some(other) if other != field => {
+                    next = Some(other.to_string());
+                    break;
+                }
+                // Still this field: the stand-in was of the wrong kind; try the next.
+                Some(_) => {}
+                // Perhaps of the wrong kind too. (It may also be a value of a later table,
+                // which serde had not reached: then every stand-in fails alike and the fields
+                // found so far are named, never one that is not missing.)
+                None if error.message().starts_with("invalid type") => {}
+                // Accepted; something about its value (not checked here) failed.
+                None => return missing,
             }
         }
         match next {
@@ -498,4 +572,54 @@ fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
                 .into(),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_field_is_placed_in_its_table() {
+        let toml = "title = \"x\"\n[location]\nname = \"x\"\n[[sources]]\nnote = \"a\"\n[[sources]]\nnote = \"b\"\n[a.b]\n[location] # c\n";
+        let at = |start: usize, end: usize| table_at(toml, Some(start..end));
+        assert_eq!(table_at(toml, None), Some(TableAt::Top));
+        assert_eq!(at(0, 0), Some(TableAt::Top));
+        let location = toml.find("[location]").unwrap_or(0);
+        assert_eq!(
+            at(location, location + 10),
+            Some(TableAt::Table("location".into()))
+        );
+        let second = toml.rfind("[[sources]]").unwrap_or(0);
+        assert_eq!(
+            at(second, second + 11),
+            Some(TableAt::ArrayEntry("sources".into(), 1))
+        );
+        let dotted = toml.find("[a.b]").unwrap_or(0);
+        assert_eq!(at(dotted, dotted + 5), None);
+        let commented = toml.rfind("[location]").unwrap_or(0);
+        assert_eq!(at(commented, commented + 10), None);
+    }
+
+    #[test]
+    fn every_missing_field_of_the_table_is_named_and_no_other() {
+        let document: toml::Table = "[location]\nname = \"x\"\n[[sources]]\nnote = \"n\"\n"
+            .parse()
+            .unwrap_or_default();
+        // The location's two, not the top table's nor the source's.
+        let missing =
+            missing_fields::<RawIncident>(document, &TableAt::Table("location".into()), "lat");
+        assert_eq!(missing, ["lat", "lon"]);
+        // The source's two (serde reads the location first: it must be complete).
+        let sources_only: toml::Table = "[[sources]]\nnote = \"n\"\n".parse().unwrap_or_default();
+        let missing = missing_fields::<RawIncident>(
+            sources_only,
+            &TableAt::ArrayEntry("sources".into(), 0),
+            "publisher",
+        );
+        assert_eq!(missing, ["publisher", "title"]);
+        // A date field is filled with a date, and the search goes on past it.
+        let bare: toml::Table = "killed = 2\n".parse().unwrap_or_default();
+        let top = missing_fields::<RawIncident>(bare, &TableAt::Top, "title");
+        assert_eq!(top, ["title", "date", "country", "type", "summary"]);
+    }
 }

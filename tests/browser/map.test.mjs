@@ -40,7 +40,26 @@ function drawnPoints() {
 }
 
 /** Centre of an element if it is the topmost element there (so a real click reaches it). */
+/** Resolves once the map pane has not moved for five animation frames (a keyboard pan or a
+ * zoom animates: a point located mid-animation is somewhere else by the time it is clicked). */
+async function mapAtRest(page) {
+  await page.waitForFunction(() => new Promise((resolve) => {
+    const pane = document.querySelector('#map .leaflet-map-pane');
+    let last = pane.style.transform;
+    let still = 0;
+    const step = () => {
+      const now = pane.style.transform;
+      still = now === last ? still + 1 : 0;
+      last = now;
+      if (still >= 5) resolve(true);
+      else requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }), null, { timeout: 5000 });
+}
+
 async function clickablePoint(page, selector) {
+  await mapAtRest(page);
   return page.evaluate((sel) => {
     for (const el of document.querySelectorAll(sel)) {
       const r = el.getBoundingClientRect();

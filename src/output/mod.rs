@@ -905,15 +905,16 @@ mod tests {
         Ok(())
     }
 
-    fn the_next_build(out: &Path, failing: &str) -> anyhow::Result<Target> {
+    /// The build after `folder_before_a_failed_update`, with a file at `failing` if given.
+    fn the_next_build(out: &Path, failing: Option<&str>) -> anyhow::Result<Target> {
         let target = Target::open(out)?;
-        for f in [
+        let files = [
             file("a.html", b"A2"),
             file("dir/b.html", b"B"),
             file("new/d.html", b"D"),
             file("x/y.html", b"Y"),
-            file(failing, b"F"),
-        ] {
+        ];
+        for f in files.into_iter().chain(failing.map(|p| file(p, b"F"))) {
             target.put(f)?;
         }
         Ok(target)
@@ -928,7 +929,7 @@ mod tests {
         // The kernel refuses a name longer than 255 bytes when the file is renamed into
         // place, while the other files are renamed beside it.
         let long = format!("{}.html", "n".repeat(300));
-        let error = the_next_build(&out, &long)?.commit().unwrap_err();
+        let error = the_next_build(&out, Some(&long))?.commit().unwrap_err();
         let message = format!("{error:#}");
         assert!(message.contains("was left as it was"), "{message}");
         assert!(message.contains(&long), "{message}");
@@ -945,20 +946,11 @@ mod tests {
         // Fails after `x` (a file) was set aside for the folder `x` and `new` and `x` were
         // made: all three are undone.
         let long = format!("{}/index.html", "z".repeat(300));
-        let error = the_next_build(&out, &long)?.commit().unwrap_err();
+        let error = the_next_build(&out, Some(&long))?.commit().unwrap_err();
         assert!(format!("{error:#}").contains("was left as it was"));
         assert_eq!(snapshot(&out), before);
         // The same build without the bad path succeeds and sets nothing aside for good.
-        let target = Target::open(&out)?;
-        for f in [
-            file("a.html", b"A2"),
-            file("dir/b.html", b"B"),
-            file("new/d.html", b"D"),
-            file("x/y.html", b"Y"),
-        ] {
-            target.put(f)?;
-        }
-        let report = target.commit()?;
+        let report = the_next_build(&out, None)?.commit()?;
         assert_eq!((report.written, report.removed), (3, 3));
         assert_eq!(
             names(&out),

@@ -726,8 +726,9 @@ pub(super) fn actors_index(site: &Site) -> Page {
 /// (`items`, newest first).
 fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
     let actor = &site.atlas.actors[a];
+    let first_page = n == 1;
     // The profile (first page only) and the meta description from one reading.
-    let (description_html, description) = if n == 1 {
+    let (description_html, description) = if first_page {
         super::markdown::to_html_and_text_prefix(&actor.description, &site.config.base_path, 200)
     } else {
         (
@@ -794,7 +795,6 @@ fn actor(site: &Site, a: usize, items: &[usize], n: usize) -> Page {
         .get(&actor.slug)
         .map(|c| c.iter().map(link).collect())
         .unwrap_or_default();
-    let first_page = n == 1;
     let briefs: Vec<Value> = match site.index.actor_briefs.get(&actor.slug) {
         Some(briefs) if first_page => briefs
             .iter()

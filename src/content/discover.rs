@@ -70,16 +70,7 @@ pub fn discover(root: &Path) -> Discovered {
             }
             if looks_like_a_record(e.file_name()) && !e.file_type().is_dir() {
                 hidden_listed.push((listing_path(&content_dir, e.path()), "h".to_string()));
-                hidden.push(
-                    Diagnostic::warning(
-                        &display_path(root, e.path()),
-                        "hidden-file",
-                        "this file is hidden (its name starts with a dot), so it is not read",
-                    )
-                    .with_hint(
-                        "remove the leading dot from the file name if it is meant to be published",
-                    ),
-                );
+                hidden.push(hidden_record_warning(root, e.path()));
             }
             false
         });
@@ -162,6 +153,29 @@ pub fn read_one(root: &Path, path: &Path) -> Option<Result<ContentFile, Diagnost
         return None;
     }
     Some(read_entry(root, path, meta.file_type().is_symlink()))
+}
+
+/// The warning for a hidden record file (`.name.toml`), which is listed but never read.
+fn hidden_record_warning(root: &Path, path: &Path) -> Diagnostic {
+    Diagnostic::warning(
+        &display_path(root, path),
+        "hidden-file",
+        "this file is hidden (its name starts with a dot), so it is not read",
+    )
+    .with_hint("remove the leading dot from the file name if it is meant to be published")
+}
+
+/// For `serve`, which re-reads only what changed: the warning `discover` gives for `path`
+/// when it is a hidden record file (in no hidden folder) that exists; `None` otherwise.
+pub fn hidden_record(root: &Path, path: &Path) -> Option<Diagnostic> {
+    let rel = path.strip_prefix(root.join("content")).ok()?;
+    let name = rel.file_name()?;
+    let in_hidden_folder = rel.parent().is_some_and(|p| p.iter().any(is_hidden));
+    if !is_hidden(name) || !looks_like_a_record(name) || in_hidden_folder {
+        return None;
+    }
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    (!meta.is_dir()).then(|| hidden_record_warning(root, path))
 }
 
 /// Classifies, checks and reads one content file.

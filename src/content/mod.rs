@@ -11,7 +11,8 @@ use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
 pub use discover::{
-    discover, looks_like_a_record, read_one, ContentFile, Discovered, FileKind, MAX_FILE_BYTES,
+    discover, hidden_record, looks_like_a_record, read_one, ContentFile, Discovered, FileKind,
+    MAX_FILE_BYTES,
 };
 pub use model::*;
 

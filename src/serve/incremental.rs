@@ -332,7 +332,7 @@ impl Incremental {
             state.raw.remove(&shown);
             state.diagnostics.retain(|d| d.file != shown);
             match content::read_one(root, path) {
-                None => {}
+                None => state.diagnostics.extend(content::hidden_record(root, path)),
                 Some(Ok(file)) => {
                     if let Err(d) = state.raw.insert_file(file) {
                         state.diagnostics.push(d);

@@ -360,3 +360,54 @@ fn paged_lists_follow_edits_exactly() {
         }
     }
 }
+
+/// The warnings of an incremental build.
+fn warnings(outcome: &Outcome) -> Vec<(String, &'static str)> {
+    match outcome {
+        Outcome::Built { diagnostics, .. } => diagnostics
+            .iter()
+            .map(|d| (d.file.clone(), d.kind))
+            .collect(),
+        Outcome::Failed { diagnostics } => panic!("build failed: {diagnostics:?}"),
+    }
+}
+
+#[test]
+fn a_hidden_record_file_is_warned_about_while_it_exists() {
+    let f = Fixture::new();
+    let mut incremental = Incremental::default();
+    let first = incremental
+        .build(&f.config, &f.root, &f.geo, &Change::default())
+        .unwrap();
+    let before = warnings(&first);
+    let hidden = "content/incidents/2024/.2024-09-09-draft.toml";
+    let change = Change {
+        content: vec![f.root.join(hidden)],
+        ..Change::default()
+    };
+    let beta = "content/incidents/2024/2024-03-01-beta-police-post.toml";
+    std::fs::copy(f.root.join(beta), f.root.join(hidden)).unwrap();
+    let added = incremental
+        .build(&f.config, &f.root, &f.geo, &change)
+        .unwrap();
+    let mut expected = before.clone();
+    expected.push((hidden.to_string(), "hidden-file"));
+    let mut shown = warnings(&added);
+    shown.sort();
+    expected.sort();
+    assert_eq!(shown, expected);
+    // The warnings a full build of the same files gives.
+    let full = crate::generate(&f.config, &f.geo, &|_| {}).unwrap();
+    let mut full: Vec<_> = full
+        .diagnostics
+        .iter()
+        .map(|d| (d.file.clone(), d.kind))
+        .collect();
+    full.sort();
+    assert_eq!(shown, full);
+    std::fs::remove_file(f.root.join(hidden)).unwrap();
+    let removed = incremental
+        .build(&f.config, &f.root, &f.geo, &change)
+        .unwrap();
+    assert_eq!(warnings(&removed), before);
+}

@@ -120,14 +120,17 @@ impl Change {
     }
 }
 
-/// Sorts event paths into kinds of change. Editor backups and hidden files are ignored.
+/// Sorts event paths into kinds of change. Editor backups and hidden files are ignored, but
+/// for hidden record files under `content/` (`.name.toml`), which a build warns about.
 pub fn classify(paths: &[PathBuf], sources: &Sources) -> Change {
     let mut change = Change::default();
     for path in paths {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
+        let file_name = path.file_name().unwrap_or_default();
+        let name = file_name.to_string_lossy();
+        if path.starts_with(&sources.content) && crate::content::looks_like_a_record(file_name) {
+            change.content.push(path.clone());
+            continue;
+        }
         if is_scratch_file(&name) {
             continue;
         }
@@ -193,5 +196,18 @@ mod tests {
         );
         assert!(config.config && config.geodata);
         assert!(classify(&["/site/README.md".into()], &s).is_empty());
+        // A hidden record file is passed on (the build warns about it); a lock file is not.
+        let hidden = classify(
+            &[
+                "/site/content/incidents/2024/.a.toml".into(),
+                "/site/content/incidents/2024/.#a.toml".into(),
+                "/site/content/briefs/.b.md.swp".into(),
+            ],
+            &s,
+        );
+        assert_eq!(
+            hidden.content,
+            vec![PathBuf::from("/site/content/incidents/2024/.a.toml")]
+        );
     }
 }

@@ -16,6 +16,10 @@
 # and stating the output folder), `cp -r` of sitrep's output (the floor: the cost of just
 # writing those files), and a cold Hugo build. Each is timed
 # with GNU time (wall, user+sys CPU, peak RSS); the table gives medians and ratios.
+# On the disk nothing is deleted until the end: deleting a tree of files slows down the file
+# creations of the next minutes on ext4, so an output is moved aside (renamed into a folder
+# deleted at the end) instead; the disk needs room for every output of the run, about
+# (32 x RUNS + 8) KB per incident of SIZES, counted first.
 # Hugo comes from Debian (`apt-get install hugo`, as root); without it the Hugo columns are
 # left empty. Nothing outside SHM_BASE and DISK_BASE is written or deleted.
 set -euo pipefail
@@ -78,6 +82,41 @@ for fs in $FILESYSTEMS; do
 done
 prepare_base "$SHM_BASE"
 
+# What the disk runs set aside (see the top); left over only by an interrupted run.
+aside="$DISK_BASE/set-aside"
+if [[ " $FILESYSTEMS " == *" disk "* ]]; then
+  if [ -e "$aside" ]; then
+    say "deleting what an earlier run set aside, then waiting a minute for the file system"
+    rm -rf "$aside"
+    sync
+    sleep 60
+  fi
+  mkdir -p "$aside"
+  need_kb=0
+  for size in $SIZES; do need_kb=$((need_kb + size * (32 * RUNS + 8))); done
+  free_kb="$(df --output=avail -k "$DISK_BASE" | tail -1 | tr -d ' ')"
+  if [ "$free_kb" -lt "$need_kb" ]; then
+    say "the disk runs need about $((need_kb / 1048576)) GB free under $DISK_BASE; $((free_kb / 1048576)) GB are"
+    exit 2
+  fi
+fi
+set_aside_count=0
+# set_aside FS DIR...: removes each DIR, on the disk by moving it into $aside.
+set_aside() {
+  local fs="$1"
+  shift
+  local dir
+  for dir in "$@"; do
+    [ -e "$dir" ] || continue
+    if [ "$fs" = disk ]; then
+      set_aside_count=$((set_aside_count + 1))
+      mv "$dir" "$aside/$set_aside_count"
+    else
+      rm -rf "$dir"
+    fi
+  done
+}
+
 raw="$SHM_BASE/raw.tsv"
 printf 'size\tfs\twhat\trun\twall\tcpu\trss_kb\n' >"$raw"
 counts="$SHM_BASE/counts.tsv"
@@ -123,7 +162,7 @@ for size in $SIZES; do
     hsrc="$hugo_site"
     if [ "$fs" = disk ]; then
       # Inputs on the disk too, so every file the build touches is there.
-      rm -rf "$base/site-$size" "$base/hugo-$size"
+      set_aside "$fs" "$base/site-$size" "$base/hugo-$size"
       cp -r "$site" "$base/site-$size"
       cp -r "$hugo_site" "$base/hugo-$size"
       src="$base/site-$size"
@@ -133,27 +172,25 @@ for size in $SIZES; do
     tools=(sitrep cp)
     if [ "$HUGO" = 1 ]; then tools+=(hugo); fi
     for run in $(seq 1 "$RUNS"); do
-      # Cold: each tool's output folder is deleted just before it runs (not timed). On this
-      # machine's ext4 (no journal) creating files in the minute after deleting a tree of
-      # them is several times slower (the inode allocator steps over recently freed inodes:
-      # `cp -r` of the 10k output took 1.6 s into a fresh folder, 4.9 s just after an
-      # `rm -rf` of such a tree), so each tool pays for its own deletion and the order of the
-      # tools turns with each run, so that none always runs just after the others' deletions.
+      # Cold: each tool's output folder is removed just before it runs (not timed; on the
+      # disk moved aside, see the top: on this machine's ext4 `cp -r` of the 10k output took
+      # 1.4-1.8 s into a fresh folder, also just after moving two such trees aside, and 4.4-4.8 s
+      # just after an `rm -rf` of them). The order of the tools turns with each run.
       # (`cp -r` copies sitrep's output, of this run or the last: the same files.)
       for k in $(seq 0 $(( ${#tools[@]} - 1 ))); do
         tool="${tools[$(( (run - 1 + k) % ${#tools[@]} ))]}"
         case "$tool" in
           sitrep)
-            rm -rf "$out"
+            set_aside "$fs" "$out"
             measure "$size" "$fs" sitrep "$run" "$SITREP" --root "$src" --quiet build --output "$out"
             measure "$size" "$fs" rebuild "$run" "$SITREP" --root "$src" --quiet build --output "$out"
             ;;
           cp)
-            rm -rf "$base/out-cp-$size"
+            set_aside "$fs" "$base/out-cp-$size"
             measure "$size" "$fs" cp "$run" cp -r "$out" "$base/out-cp-$size"
             ;;
           hugo)
-            rm -rf "$base/out-hugo-$size"
+            set_aside "$fs" "$base/out-hugo-$size"
             measure "$size" "$fs" hugo "$run" hugo --source "$hsrc" --destination "$base/out-hugo-$size" --quiet
             ;;
         esac
@@ -161,11 +198,16 @@ for size in $SIZES; do
     done
     count_output "$size" "$fs" sitrep "$out"
     if [ "$HUGO" = 1 ]; then count_output "$size" "$fs" hugo "$base/out-hugo-$size"; fi
-    rm -rf "$out" "$base/out-cp-$size" "$base/out-hugo-$size"
-    if [ "$fs" = disk ]; then rm -rf "$base/site-$size" "$base/hugo-$size"; fi
+    set_aside "$fs" "$out" "$base/out-cp-$size" "$base/out-hugo-$size"
+    if [ "$fs" = disk ]; then set_aside "$fs" "$base/site-$size" "$base/hugo-$size"; fi
   done
   if [ "${KEEP:-0}" != 1 ]; then rm -rf "$site" "$hugo_site"; fi
 done
+
+if [ -d "$aside" ]; then
+  say "deleting what the disk runs set aside"
+  rm -rf "$aside"
+fi
 
 # --- the table --------------------------------------------------------------------------
 {

@@ -5,10 +5,10 @@
 //! template or render failure leaves the previous site as it was. Only folders sitrep made
 //! (marked) are touched.
 //!
-//! - Cold build (the folder does not exist): every file is written, as it comes, into a
+//! - Cold build (`cold`; the folder does not exist): every file is written, as it comes, into a
 //!   temporary sibling folder, which on commit is renamed into place, so the folder appears
 //!   complete or not at all; a failed build removes it.
-//! - Rebuild (the folder exists and carries the marker, or is empty): each file is compared
+//! - Rebuild (`in_place`; the folder exists with the marker, or is empty): each file is compared
 //!   with the one in the folder as it comes, and only files whose bytes differ (size, then
 //!   content) are written, as they come, into a hidden staging folder inside the output
 //!   folder (the same file system, whatever is mounted where), under a number. On commit the
@@ -22,19 +22,21 @@
 //! - Skipping: `fingerprint` records the inputs and the folder a build left, so that a
 //!   rebuild with nothing changed renders and writes nothing.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::{bail, Context as _};
-use rayon::prelude::*;
 
 use crate::render::{OutputFile, Sink};
 
+mod cold;
 pub mod fingerprint;
+mod in_place;
 mod undo;
+
+use cold::{write_pieces_stated, write_stated, Staging};
+use in_place::{same_bytes, stage_if_different, InPlace};
 
 /// Marks an output folder as made by sitrep, so the next build may update or replace it.
 pub const MARKER: &str = ".sitrep-output";
@@ -43,10 +45,6 @@ const MARKER_TEXT: &str = "Made by sitrep: this folder is rewritten on every bui
 
 /// Prefix of the staging folders: beside a new output folder, inside an existing one.
 const STAGING_PREFIX: &str = ".sitrep-staging-";
-
-/// Inside the staging folder of an in-place update: what the update replaced or removed,
-/// kept until it is complete (see `undo`). Staged files are named by numbers.
-const ASIDE: &str = "aside";
 
 /// What the write stage did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,78 +112,15 @@ enum How {
     InPlace(InPlace),
 }
 
-struct Staging {
-    /// Deleted when dropped: the output folder never appears half made.
-    dir: tempfile::TempDir,
-    /// Paths written so far: files, and the folders made for them.
-    made: Mutex<Made>,
-    /// Each file written, with its size, times and inode read from the open file: the
-    /// fingerprint's manifest of the new folder, without reading the folder again.
-    written: Mutex<Vec<fingerprint::Entry>>,
-}
-
-#[derive(Default)]
-struct Made {
-    files: HashSet<PathBuf>,
-    dirs: HashSet<PathBuf>,
-}
-
-struct InPlace {
-    /// What the folder held when the build started (the staging folder made after it).
-    existing: HashMap<PathBuf, Existing>,
-    /// Every path given, in any order.
-    relative: Mutex<Vec<PathBuf>>,
-    /// Inside the output folder, deleted when dropped: the files whose bytes differ from
-    /// those in the folder (or that are new), each named by the number `next` gave it.
-    staging: tempfile::TempDir,
-    /// Numbers handed out to staged files.
-    next: AtomicUsize,
-    /// Each staged file: its path in the site, its number in the staging folder, its size.
-    changed: Mutex<Vec<Staged>>,
-}
-
-/// A changed file of an in-place rebuild, waiting in the staging folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Staged {
-    rel: PathBuf,
-    number: usize,
-    size: u64,
-}
-
 impl Target {
     /// Opens `out_dir` for a build: a staging folder beside it if it does not exist; if it
     /// exists, a listing of what it holds and a staging folder inside it for the files that
     /// change. Fails if it exists but was not made by sitrep.
     pub fn open(out_dir: &Path) -> anyhow::Result<Target> {
         let how = if check_replaceable(out_dir)? {
-            let existing = existing_entries(out_dir)?;
-            let staging = tempfile::Builder::new()
-                .prefix(STAGING_PREFIX)
-                .tempdir_in(out_dir)
-                .with_context(|| format!("creating a temporary folder in {}", out_dir.display()))?;
-            How::InPlace(InPlace {
-                existing,
-                relative: Mutex::default(),
-                staging,
-                next: AtomicUsize::new(0),
-                changed: Mutex::default(),
-            })
+            How::InPlace(InPlace::open(out_dir)?)
         } else {
-            let parent = out_dir
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-            let dir = tempfile::Builder::new()
-                .prefix(STAGING_PREFIX)
-                .tempdir_in(parent)
-                .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
-            How::Cold(Staging {
-                dir,
-                made: Mutex::default(),
-                written: Mutex::default(),
-            })
+            How::Cold(Staging::open(out_dir)?)
         };
         Ok(Target {
             out_dir: out_dir.to_path_buf(),
@@ -209,28 +144,7 @@ impl Target {
         let bytes = self.bytes.into_inner();
         match self.how {
             How::Cold(staging) => {
-                let marker = staging.dir.path().join(MARKER);
-                let marker_meta = write_stated(&marker, MARKER_TEXT.as_bytes())
-                    .context("writing the output marker")?;
-                std::fs::rename(staging.dir.path(), &self.out_dir).with_context(|| {
-                    format!("moving the new site into {}", self.out_dir.display())
-                })?;
-                // Renamed: nothing left for the guard to delete.
-                let _ = staging.dir.keep();
-                let mut listed = staging
-                    .written
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner);
-                listed.push(fingerprint::file_entry(MARKER.into(), &marker_meta));
-                let made = staging
-                    .made
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner);
-                listed.extend(
-                    made.dirs
-                        .iter()
-                        .map(|d| fingerprint::dir_entry(fingerprint::entry_name(d))),
-                );
+                let listed = staging.commit(&self.out_dir)?;
                 let report = WriteReport {
                     files,
                     bytes,
@@ -243,26 +157,7 @@ impl Target {
                 Ok((report, Some(listed)))
             }
             How::InPlace(update) => {
-                let mut relative = update
-                    .relative
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner);
-                relative.sort();
-                let dirs = needed_dirs(&relative)?;
-                let changed = update
-                    .changed
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let (written, bytes_written, removed) = update_in_place(
-                    update.existing,
-                    &relative,
-                    &dirs,
-                    (update.staging.path(), &changed),
-                    &self.out_dir,
-                )?;
-                // Holds only what the update set aside: removed before the fingerprint lists
-                // the folder.
-                drop(update.staging);
+                let (written, bytes_written, removed) = update.commit(&self.out_dir)?;
                 let report = WriteReport {
                     files,
                     bytes,
@@ -282,11 +177,11 @@ impl Sink for Target {
     /// Cold: writes the file into the staging folder. In place: compares it with the file in
     /// the output folder and stages it only if its bytes differ.
     fn put(&self, file: OutputFile) -> anyhow::Result<()> {
-        match &self.how {
-            How::Cold(staging) => self.stage(staging, &file.path, |target| {
+        let size = match &self.how {
+            How::Cold(staging) => staging.stage(&file.path, |target| {
                 Ok((write_stated(target, &file.bytes)?, file.bytes.len() as u64))
             }),
-            How::InPlace(update) => self.update(update, &file.path, |current, staged| {
+            How::InPlace(update) => update.update(&self.out_dir, &file.path, |current, staged| {
                 let size = file.bytes.len() as u64;
                 if let Some(current) = current {
                     if same_bytes(current, &file.bytes)
@@ -299,7 +194,9 @@ impl Sink for Target {
                     .with_context(|| format!("writing {}", staged.display()))?;
                 Ok((size, true))
             }),
-        }
+        }?;
+        self.count(size);
+        Ok(())
     }
 
     /// Cold: writes the pieces into the staging folder as they come. In place: compares them
@@ -310,11 +207,9 @@ impl Sink for Target {
         path: &str,
         pieces: &mut dyn Iterator<Item = &[u8]>,
     ) -> anyhow::Result<()> {
-        match &self.how {
-            How::Cold(staging) => {
-                self.stage(staging, path, |target| write_pieces_stated(target, pieces))
-            }
-            How::InPlace(update) => self.update(update, path, |current, staged| {
+        let size = match &self.how {
+            How::Cold(staging) => staging.stage(path, |target| write_pieces_stated(target, pieces)),
+            How::InPlace(update) => update.update(&self.out_dir, path, |current, staged| {
                 stage_if_different(current, staged, pieces).with_context(|| match current {
                     Some(current) => format!(
                         "comparing with {} and writing {}",
@@ -324,57 +219,13 @@ impl Sink for Target {
                     None => format!("writing {}", staged.display()),
                 })
             }),
-        }
+        }?;
+        self.count(size);
+        Ok(())
     }
 }
 
 impl Target {
-    /// Cold: claims `path` in the staging folder, makes its file with `write` (which returns
-    /// its metadata and size) and lists it for the fingerprint.
-    fn stage(
-        &self,
-        staging: &Staging,
-        path: &str,
-        write: impl FnOnce(&Path) -> std::io::Result<(std::fs::Metadata, u64)>,
-    ) -> anyhow::Result<()> {
-        let rel = safe_relative_path(path)?;
-        staging.make_room(&rel)?;
-        let target = staging.dir.path().join(&rel);
-        let (meta, size) =
-            write(&target).with_context(|| format!("writing {}", target.display()))?;
-        lock(&staging.written).push(fingerprint::file_entry(
-            fingerprint::entry_name(&rel),
-            &meta,
-        ));
-        self.count(size);
-        Ok(())
-    }
-
-    /// In place: lists `path` as made and lets `compare_or_stage` compare the new bytes with
-    /// the file there now (`None` when there is none, or something else is there) and stage
-    /// them at the path it is given when they differ; it returns their size and whether it
-    /// staged them.
-    fn update(
-        &self,
-        update: &InPlace,
-        path: &str,
-        compare_or_stage: impl FnOnce(Option<&Path>, &Path) -> anyhow::Result<(u64, bool)>,
-    ) -> anyhow::Result<()> {
-        let rel = safe_relative_path(path)?;
-        let current = self.out_dir.join(&rel);
-        let current = (update.existing.get(&rel) == Some(&Existing::File)).then_some(&*current);
-        let number = update.next.fetch_add(1, Ordering::Relaxed);
-        let staged = update.staging.path().join(number.to_string());
-        let (size, differs) = compare_or_stage(current, &staged)
-            .with_context(|| format!("staging `{path}` (the output folder is unchanged)"))?;
-        lock(&update.relative).push(rel.clone());
-        if differs {
-            lock(&update.changed).push(Staged { rel, number, size });
-        }
-        self.count(size);
-        Ok(())
-    }
-
     /// Counts one file of `size` bytes given to the target.
     fn count(&self, size: u64) {
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -382,170 +233,9 @@ impl Target {
     }
 }
 
-/// `write_stated` for a file given in pieces; also returns its size.
-fn write_pieces_stated(
-    path: &Path,
-    pieces: &mut dyn Iterator<Item = &[u8]>,
-) -> std::io::Result<(std::fs::Metadata, u64)> {
-    use std::io::Write as _;
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    let mut size = 0;
-    for piece in pieces {
-        file.write_all(piece)?;
-        size += piece.len() as u64;
-    }
-    let file = file.into_inner().map_err(|e| e.into_error())?;
-    Ok((file.metadata()?, size))
-}
-
-/// Writes `pieces` to `staged` unless they are exactly the bytes of the file `current`: they
-/// are compared as they come, and at the first difference `staged` starts with the equal part,
-/// copied from `current`. Returns their size and whether they were staged.
-fn stage_if_different(
-    current: Option<&Path>,
-    staged: &Path,
-    pieces: &mut dyn Iterator<Item = &[u8]>,
-) -> std::io::Result<(u64, bool)> {
-    use std::io::Write as _;
-    let mut reader = match current {
-        Some(path) => Some(std::io::BufReader::with_capacity(
-            1 << 16,
-            std::fs::File::open(path)?,
-        )),
-        None => None,
-    };
-    let start = |equal: u64| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(staged)?);
-        if let Some(current) = current.filter(|_| equal > 0) {
-            std::io::copy(&mut std::fs::File::open(current)?.take(equal), &mut out)?;
-        }
-        Ok(out)
-    };
-    let mut size = 0u64;
-    let mut out = None;
-    let mut buf = Vec::new();
-    for piece in pieces {
-        if out.is_none() {
-            if let Some(reader) = reader.as_mut() {
-                buf.resize(piece.len(), 0);
-                if read_up_to(reader, &mut buf)? == piece.len() && buf == piece {
-                    size += piece.len() as u64;
-                    continue;
-                }
-            }
-            out = Some(start(size)?);
-        }
-        if let Some(out) = out.as_mut() {
-            out.write_all(piece)?;
-        }
-        size += piece.len() as u64;
-    }
-    let out = match out {
-        Some(out) => out,
-        // Every piece matched: unchanged if the file ends there too.
-        None => {
-            let ends = match reader.as_mut() {
-                Some(reader) => read_up_to(reader, &mut [0])? == 0,
-                None => false,
-            };
-            if ends {
-                return Ok((size, false));
-            }
-            start(size)?
-        }
-    };
-    out.into_inner().map_err(|e| e.into_error())?;
-    Ok((size, true))
-}
-
-/// Reads until `buf` is full or the end of the file; returns how much was read.
-fn read_up_to(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// Writes a new file and returns its metadata, read from the open file once written.
-fn write_stated(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::Metadata> {
-    use std::io::Write as _;
-    let mut file = std::fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.metadata()
-}
-
+/// Locks `mutex`, also after a panic elsewhere (the data stays usable: lists that grow).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Staging {
-    /// Claims `rel` for a file and makes the folders it needs in the staging folder; fails if
-    /// the path was given before or is also a folder another file needs.
-    fn make_room(&self, rel: &Path) -> anyhow::Result<()> {
-        let mut made = lock(&self.made);
-        if made.files.contains(rel) {
-            bail!("refusing to write: two outputs have the same path");
-        }
-        if made.dirs.contains(rel) {
-            bail!(
-                "refusing to write: `{}` would be both a file and a folder",
-                rel.display()
-            );
-        }
-        let mut parents: Vec<&Path> = rel
-            .ancestors()
-            .skip(1)
-            .filter(|d| !d.as_os_str().is_empty())
-            .collect();
-        parents.reverse();
-        for dir in parents {
-            if made.files.contains(dir) {
-                bail!(
-                    "refusing to write: `{}` would be both a file and a folder",
-                    dir.display()
-                );
-            }
-            if !made.dirs.contains(dir) {
-                let path = self.dir.path().join(dir);
-                std::fs::create_dir(&path)
-                    .with_context(|| format!("creating {}", path.display()))?;
-                made.dirs.insert(dir.to_path_buf());
-            }
-        }
-        made.files.insert(rel.to_path_buf());
-        Ok(())
-    }
-}
-
-/// Every folder the files need (parents before children); fails if a file's path is also a
-/// folder another file needs, or two files have the same path. `relative` is sorted.
-fn needed_dirs(relative: &[PathBuf]) -> anyhow::Result<BTreeSet<PathBuf>> {
-    let mut dirs = BTreeSet::new();
-    for rel in relative {
-        let mut dir = rel.parent();
-        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-            if !dirs.insert(d.to_path_buf()) {
-                break;
-            }
-            dir = d.parent();
-        }
-    }
-    if let Some(clash) = dirs.iter().find(|d| relative.binary_search(d).is_ok()) {
-        bail!(
-            "refusing to write: `{}` would be both a file and a folder",
-            clash.display()
-        );
-    }
-    if relative.windows(2).any(|w| w[0] == w[1]) {
-        bail!("refusing to write: two outputs have the same path");
-    }
-    Ok(dirs)
 }
 
 /// `Ok(true)` if the folder exists (marked or empty), `Ok(false)` if it does not.
@@ -573,176 +263,6 @@ fn check_replaceable(out_dir: &Path) -> anyhow::Result<bool> {
         );
     }
     Ok(true)
-}
-
-/// What is at a path of the existing folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Existing {
-    File,
-    Dir,
-    /// A link, fifo, socket or device: never followed or written through, always removed.
-    Other,
-}
-
-/// Everything under `out_dir` (not following links), by path relative to it.
-fn existing_entries(out_dir: &Path) -> anyhow::Result<HashMap<PathBuf, Existing>> {
-    let mut out = HashMap::new();
-    for entry in walkdir::WalkDir::new(out_dir)
-        .min_depth(1)
-        .follow_links(false)
-    {
-        let entry = entry.with_context(|| format!("reading {}", out_dir.display()))?;
-        let rel = entry
-            .path()
-            .strip_prefix(out_dir)
-            .with_context(|| format!("reading {}", out_dir.display()))?
-            .to_path_buf();
-        let t = entry.file_type();
-        let kind = if t.is_file() {
-            Existing::File
-        } else if t.is_dir() {
-            Existing::Dir
-        } else {
-            Existing::Other
-        };
-        out.insert(rel, kind);
-    }
-    Ok(out)
-}
-
-/// True when the file at `path` already holds exactly `bytes` (size first, then content).
-fn same_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    let mut file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() || meta.len() != bytes.len() as u64 {
-        return Ok(false);
-    }
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut pos = 0;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(pos == bytes.len());
-        }
-        if pos + n > bytes.len() || buf[..n] != bytes[pos..pos + n] {
-            return Ok(false);
-        }
-        pos += n;
-    }
-}
-
-/// An existing marked (or empty) folder: moves the `changed` files from the staging folder
-/// into place, removes what is no longer made. `relative` are the paths of every file of the
-/// site. Every change is logged (`undo`): if one fails, those made before it are undone and
-/// the folder is left as it was. Returns the files and bytes written and the entries removed.
-fn update_in_place(
-    mut existing: HashMap<PathBuf, Existing>,
-    relative: &[PathBuf],
-    dirs: &BTreeSet<PathBuf>,
-    (staging, changed): (&Path, &[Staged]),
-    out_dir: &Path,
-) -> anyhow::Result<(usize, u64, usize)> {
-    let wanted: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
-    // What stands where a folder or file of the new site must go but has the wrong kind (a
-    // link, a file where a folder goes, a folder where a file goes).
-    let mut conflicts: Vec<PathBuf> = Vec::new();
-    for dir in dirs {
-        if existing.get(dir).is_some_and(|&kind| kind != Existing::Dir) {
-            conflicts.push(dir.clone());
-        }
-    }
-    for rel in relative {
-        if existing
-            .get(rel)
-            .is_some_and(|&kind| kind != Existing::File)
-        {
-            conflicts.push(rel.clone());
-        }
-    }
-    conflicts.sort();
-    let mut log = undo::UndoLog::new(out_dir, staging.join(ASIDE))?;
-    let mut removed = 0;
-    // 1. The conflicts go first, each with its contents.
-    for rel in &conflicts {
-        // An earlier conflict may have taken it with its folder already.
-        if !existing.contains_key(rel) {
-            continue;
-        }
-        if let Err(e) = log.move_aside(rel) {
-            return Err(log.undo(e));
-        }
-        removed += 1;
-        existing.retain(|p, _| !p.starts_with(rel));
-    }
-    // 2. Missing folders, parents first.
-    for dir in dirs {
-        if !existing.contains_key(dir) {
-            if let Err(e) = log.make_dir(dir) {
-                return Err(log.undo(e));
-            }
-        }
-    }
-    // 3. The files whose bytes differ, each renamed over its target, in parallel; every
-    //    rename that succeeded is logged, whichever failed.
-    let placed: Vec<anyhow::Result<undo::Change>> = changed
-        .par_iter()
-        .with_max_len(crate::FILES_PER_TASK)
-        .map(|staged| {
-            let replaces = existing.get(&staged.rel) == Some(&Existing::File);
-            log.place(
-                &staging.join(staged.number.to_string()),
-                &staged.rel,
-                replaces,
-            )
-        })
-        .collect();
-    let mut failed = None;
-    for result in placed {
-        match result {
-            Ok(change) => log.record(change),
-            Err(e) => failed = failed.or(Some(e)),
-        }
-    }
-    if let Some(e) = failed {
-        return Err(log.undo(e));
-    }
-    let written = changed.len();
-    let bytes_written = changed.iter().map(|staged| staged.size).sum();
-    // 4. The marker (an empty folder has none yet).
-    if existing.get(Path::new(MARKER)) != Some(&Existing::File) {
-        if let Err(e) = log.write_marker(Path::new(MARKER), MARKER_TEXT) {
-            return Err(log.undo(e));
-        }
-    }
-    // 5. Everything else this build does not make: each folder moved aside whole, with its
-    //    contents (none of which this build makes either).
-    let mut stale: Vec<&PathBuf> = existing
-        .iter()
-        .filter(|(rel, kind)| match kind {
-            Existing::Dir => !dirs.contains(*rel),
-            // The fingerprint record is the `fingerprint` module's to remove and store.
-            _ => {
-                !wanted.contains(rel.as_path())
-                    && rel.as_path() != Path::new(MARKER)
-                    && rel.as_path() != Path::new(fingerprint::FINGERPRINT)
-            }
-        })
-        .map(|(rel, _)| rel)
-        .collect();
-    stale.sort();
-    removed += stale.len();
-    let mut moved: HashSet<&Path> = HashSet::new();
-    for rel in stale {
-        if rel.ancestors().skip(1).any(|parent| moved.contains(parent)) {
-            continue;
-        }
-        if let Err(e) = log.move_aside(rel) {
-            return Err(log.undo(e));
-        }
-        moved.insert(rel);
-    }
-    // Done: what was set aside goes with the staging folder.
-    Ok((written, bytes_written, removed))
 }
 
 #[cfg(test)]

@@ -390,33 +390,47 @@ enum TableAt {
 
 /// The table a "missing field" error points at: the top table when its span is empty (the
 /// parser gives the top table an empty span at the start), else the `[table]` or `[[array]]`
-/// header the span covers. `None` when the header is not a plain name (dotted, quoted or
-/// followed by a comment): the error is then left as the parser gave it.
+/// header the span covers. `None` when the header's name is not a plain name (dotted or
+/// quoted): the error is then left as the parser gave it.
 fn table_at(toml: &str, span: Option<std::ops::Range<usize>>) -> Option<TableAt> {
     let span = match span {
         Some(span) if !span.is_empty() => span,
         _ => return Some(TableAt::Top),
     };
-    let line = toml.get(span.start..)?.lines().next().unwrap_or("").trim();
-    let plain = |name: &str| {
-        let name = name.trim();
-        (!name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .then(|| name.to_string())
-    };
-    if let Some(inner) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
-        let name = plain(inner)?;
-        let index = toml[..span.start]
-            .lines()
-            .filter(|l| l.trim() == line)
-            .count();
-        Some(TableAt::ArrayEntry(name, index))
-    } else {
-        let inner = line.strip_prefix('[')?.strip_suffix(']')?;
-        Some(TableAt::Table(plain(inner)?))
+    let line = toml.get(span.start..)?.lines().next().unwrap_or("");
+    match table_header(line)? {
+        (name, true) => {
+            let index = toml[..span.start]
+                .lines()
+                .filter(|l| table_header(l).is_some_and(|(n, array)| array && n == name))
+                .count();
+            Some(TableAt::ArrayEntry(name, index))
+        }
+        (name, false) => Some(TableAt::Table(name)),
     }
+}
+
+/// The name of a `[table]` or `[[array]]` header line with a plain name (letters, digits,
+/// `_`, `-`), maybe followed by a comment, and whether it is an array's; `None` otherwise.
+fn table_header(line: &str) -> Option<(String, bool)> {
+    let line = line.trim();
+    let (inner, rest, array) = match line.strip_prefix("[[") {
+        Some(l) => {
+            let (inner, rest) = l.split_once("]]")?;
+            (inner, rest, true)
+        }
+        None => {
+            let (inner, rest) = line.strip_prefix('[')?.split_once(']')?;
+            (inner, rest, false)
+        }
+    };
+    let rest = rest.trim_start();
+    let name = inner.trim();
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (plain && (rest.is_empty() || rest.starts_with('#'))).then(|| (name.to_string(), array))
 }
 
 /// The table `at` points to in `document`.
@@ -581,7 +595,7 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_placed_in_its_table() {
-        let toml = "title = \"x\"\n[location]\nname = \"x\"\n[[sources]]\nnote = \"a\"\n[[sources]]\nnote = \"b\"\n[a.b]\n[location] # c\n";
+        let toml = "title = \"x\"\n[location]\nname = \"x\"\n[[sources]]\nnote = \"a\"\n[[ sources ]] # second\nnote = \"b\"\n[[sources]]\n[a.b]\n[\"q\"]\n[location] # c\n";
         let at = |start: usize, end: usize| table_at(toml, Some(start..end));
         assert_eq!(table_at(toml, None), Some(TableAt::Top));
         assert_eq!(at(0, 0), Some(TableAt::Top));
@@ -590,15 +604,28 @@ mod tests {
             at(location, location + 10),
             Some(TableAt::Table("location".into()))
         );
-        let second = toml.rfind("[[sources]]").unwrap_or(0);
+        // Spaces inside the brackets and a comment after them change nothing, and the entry
+        // after them is counted as the third.
+        let second = toml.find("[[ sources ]]").unwrap_or(0);
         assert_eq!(
-            at(second, second + 11),
+            at(second, second + 13),
             Some(TableAt::ArrayEntry("sources".into(), 1))
         );
+        let third = toml.rfind("[[sources]]").unwrap_or(0);
+        assert_eq!(
+            at(third, third + 11),
+            Some(TableAt::ArrayEntry("sources".into(), 2))
+        );
+        let commented = toml.rfind("[location]").unwrap_or(0);
+        assert_eq!(
+            at(commented, commented + 10),
+            Some(TableAt::Table("location".into()))
+        );
+        // Dotted and quoted names are left to the parser's own message.
         let dotted = toml.find("[a.b]").unwrap_or(0);
         assert_eq!(at(dotted, dotted + 5), None);
-        let commented = toml.rfind("[location]").unwrap_or(0);
-        assert_eq!(at(commented, commented + 10), None);
+        let quoted = toml.find("[\"q\"]").unwrap_or(0);
+        assert_eq!(at(quoted, quoted + 5), None);
     }
 
     #[test]

@@ -7,8 +7,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Tolerance of the pole-of-inaccessibility search, in degrees (~100 m).
-const LABEL_TOLERANCE_DEG: f64 = 0.001;
+/// Bounds of the pole-of-inaccessibility search's tolerance, in degrees (about 50 m and 1
+/// km): a hundredth of the polygon's smaller side, within these.
+const LABEL_TOLERANCE_DEG: (f64, f64) = (0.0005, 0.01);
 
 /// One named boundary unit (a district, province or country outline).
 #[derive(Debug, Clone)]
@@ -348,7 +349,12 @@ fn label_point(mp: &MultiPolygon<f64>) -> Option<Point<f64>> {
     let largest =
         mp.0.iter()
             .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-    polylabel::polylabel(largest, &LABEL_TOLERANCE_DEG)
+    // A fixed 100 m refined a province's label far past what its map shows: at that
+    // tolerance the search took a tenth of a 100-incident build's CPU.
+    let tolerance = largest.bounding_rect().map_or(LABEL_TOLERANCE_DEG.0, |b| {
+        (b.width().min(b.height()) / 100.0).clamp(LABEL_TOLERANCE_DEG.0, LABEL_TOLERANCE_DEG.1)
+    });
+    polylabel::polylabel(largest, &tolerance)
         .ok()
         .filter(|p| p.x().is_finite() && p.y().is_finite())
         .or_else(|| largest.centroid())

@@ -21,7 +21,8 @@ use crate::geo::layer::signed_area;
 use geo::{Coord, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, RTreeObject};
-use std::collections::{HashMap, HashSet};
+// The maps here hold every vertex and segment of the layers: keyed with a fast hash.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// Most decimals a vertex is written with (1e-12° is about 0.1 µm); coordinates are kept as
 /// integers at this scale.

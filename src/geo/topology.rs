@@ -12,7 +12,8 @@
 use geo::{Coord, MultiPolygon};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
-use std::collections::HashMap;
+// The maps here hold every vertex and segment of the layers: keyed with a fast hash.
+use foldhash::{HashMap, HashMapExt};
 
 /// Shared-arc representation of a set of multipolygons.
 pub(crate) struct Topology {

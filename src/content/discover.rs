@@ -1,6 +1,7 @@
 //! Finds content files in a stable order and reads them, rejecting stray, non-UTF-8 and
 //! oversized files with a diagnostic.
 
+use std::io::Read;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -204,17 +205,32 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
         )
         .with_hint(hint)
     })?;
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
+    let unreadable =
+        |e: std::io::Error| Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}"));
+    let too_large = |size: u64| {
+        Diagnostic::error(
             &shown,
             "file-too-large",
             format!("this file is {size} bytes; the limit is {MAX_FILE_BYTES}"),
         )
-        .with_hint("split it or shorten it; content files are at most 1 MiB"));
+        .with_hint("split it or shorten it; content files are at most 1 MiB")
+    };
+    // One open for the size check and the read (a build opens every content file once).
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(too_large(size));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::error(&shown, "unreadable", format!("cannot read: {e}")))?;
+    // Never more than one byte past the limit, should the file grow before it is read.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    (&file)
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let size = file.metadata().map_or(bytes.len() as u64, |m| m.len());
+        return Err(too_large(size));
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(ContentFile {
             kind,

@@ -14,85 +14,94 @@ const RAW_ELEMENTS: &[&[u8]] = &[b"pre", b"textarea", b"script", b"style"];
 pub fn compact(html: &str) -> Vec<u8> {
     let bytes = html.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
+    // Bytes are copied only where whitespace is dropped: `from` starts the stretch not copied
+    // yet. At a line break in text, the spaces before it are dropped and those after it skipped.
+    let mut from = 0;
     let mut i = 0;
-    // Text is copied in stretches up to the next tag or line break; at a line break, the
-    // spaces before it are taken back and those after it skipped.
-    while let Some(p) = memchr::memchr3(b'<', b'\n', b'\r', &bytes[i..]) {
-        let at = i + p;
-        out.extend_from_slice(&bytes[i..at]);
+    while let Some(at) = next_stop(bytes, i, &TEXT_STOPS) {
         if bytes[at] == b'<' {
-            i = copy_markup(bytes, at, &mut out);
+            i = skip_markup(bytes, at, &mut from, &mut out);
         } else {
-            while out.last().is_some_and(|&c| is_space(c)) {
-                out.pop();
-            }
-            out.push(b'\n');
-            i = bytes[at..]
-                .iter()
-                .position(|&c| !is_space(c))
-                .map_or(bytes.len(), |q| at + q);
+            i = break_run(bytes, at, &mut from, &mut out, b'\n');
         }
     }
-    out.extend_from_slice(&bytes[i..]);
+    out.extend_from_slice(&bytes[from..]);
     out
+}
+
+/// The bytes text stops at: markup and line breaks.
+static TEXT_STOPS: [bool; 256] = stops(b"<\n\r");
+
+/// The bytes a tag stops at: its end, quotes and line breaks.
+static TAG_STOPS: [bool; 256] = stops(b">\"'\n\r");
+
+const fn stops(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// Index of the first byte from `from` on that `stops` holds.
+fn next_stop(bytes: &[u8], from: usize, stops: &[bool; 256]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&c| stops[usize::from(c)])
+        .map(|p| from + p)
+}
+
+/// Replaces the whitespace run around the line break at `at` with `with`: copies what comes
+/// before the run, writes `with`, and returns the index after the run (where `from` now is).
+fn break_run(bytes: &[u8], at: usize, from: &mut usize, out: &mut Vec<u8>, with: u8) -> usize {
+    let mut run_start = at;
+    while run_start > *from && is_space(bytes[run_start - 1]) {
+        run_start -= 1;
+    }
+    out.extend_from_slice(&bytes[*from..run_start]);
+    out.push(with);
+    let end = bytes[at..]
+        .iter()
+        .position(|&c| !is_space(c))
+        .map_or(bytes.len(), |q| at + q);
+    *from = end;
+    end
 }
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
 
-/// Copies the markup starting with `<` at `start` (a comment, a tag, or a raw element with
-/// its content); returns the index after it.
-fn copy_markup(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
+/// Passes over the markup starting with `<` at `start` (a comment, a tag, or a raw element
+/// with its content), collapsing line breaks inside a tag; returns the index after it.
+fn skip_markup(bytes: &[u8], start: usize, from: &mut usize, out: &mut Vec<u8>) -> usize {
     if bytes[start..].starts_with(b"<!--") {
-        let end = find(bytes, start + 4, b"-->").map_or(bytes.len(), |p| p + 3);
-        out.extend_from_slice(&bytes[start..end]);
-        return end;
+        return find(bytes, start + 4, b"-->").map_or(bytes.len(), |p| p + 3);
     }
-    let end = copy_tag(bytes, start, out);
-    match raw_element(&bytes[start + 1..end]) {
-        Some(name) => {
-            // Verbatim up to the matching end tag, which is then copied as a tag.
-            let close = find_end_tag(bytes, end, name).unwrap_or(bytes.len());
-            out.extend_from_slice(&bytes[end..close]);
-            close
-        }
+    let end = skip_tag(bytes, start, from, out);
+    match raw_element(&bytes[start + 1..end.min(bytes.len())]) {
+        // Verbatim up to the matching end tag, which is then read as a tag.
+        Some(name) => find_end_tag(bytes, end, name).unwrap_or(bytes.len()),
         None => end,
     }
 }
 
-/// Copies one tag, from `<` to its `>`, collapsing line-breaking whitespace between its
+/// Passes over one tag, from `<` to its `>`, collapsing line-breaking whitespace between its
 /// attributes to one space and leaving quoted values alone; returns the index after it.
-fn copy_tag(bytes: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
-    // `from` starts the stretch not copied yet: bytes are copied in stretches, not one by one.
-    let mut from = start;
+fn skip_tag(bytes: &[u8], start: usize, from: &mut usize, out: &mut Vec<u8>) -> usize {
     let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'>' => {
-                out.extend_from_slice(&bytes[from..=i]);
-                return i + 1;
-            }
+    while let Some(at) = next_stop(bytes, i, &TAG_STOPS) {
+        match bytes[at] {
+            b'>' => return at + 1,
             quote @ (b'"' | b'\'') => {
-                i = memchr::memchr(quote, &bytes[i + 1..]).map_or(bytes.len(), |q| i + 1 + q + 1);
+                i = memchr::memchr(quote, &bytes[at + 1..]).map_or(bytes.len(), |q| at + 1 + q + 1);
             }
-            b'\n' | b'\r' => {
-                let mut run_start = i;
-                while run_start > from && is_space(bytes[run_start - 1]) {
-                    run_start -= 1;
-                }
-                out.extend_from_slice(&bytes[from..run_start]);
-                out.push(b' ');
-                i = bytes[i..]
-                    .iter()
-                    .position(|&c| !is_space(c))
-                    .map_or(bytes.len(), |q| i + q);
-                from = i;
-            }
-            _ => i += 1,
+            _ => i = break_run(bytes, at, from, out, b' '),
         }
     }
-    out.extend_from_slice(&bytes[from..]);
     bytes.len()
 }
 
@@ -143,6 +152,14 @@ mod tests {
             c("<ul>\n  <li>a</li>\n\n    <li>b</li>\n</ul>\n"),
             "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"
         );
+    }
+
+    #[test]
+    fn spaces_before_a_line_break_go_wherever_the_text_started() {
+        assert_eq!(c("<b>x</b>   \n  y"), "<b>x</b>\ny");
+        assert_eq!(c("<i>\t \n</i>"), "<i>\n</i>");
+        assert_eq!(c("a \r\n\r\n b<br>\n"), "a\nb<br>\n");
+        assert_eq!(c("<pre> x </pre>  \n z"), "<pre> x </pre>\nz");
     }
 
     #[test]

@@ -436,14 +436,15 @@ pub fn escape_html(text: &str) -> String {
 fn write_escaped_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let entity: &[u8] = match b {
+    // Most text has none of the five: it is found so in one tight pass and written whole.
+    while let Some(p) = bytes[start..].iter().position(|&b| ESCAPED[usize::from(b)]) {
+        let i = start + p;
+        let entity: &[u8] = match bytes[i] {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             b'"' => b"&quot;",
-            b'\'' => b"&#x27;",
-            _ => continue,
+            _ => b"&#x27;",
         };
         out.write_all(&bytes[start..i])?;
         out.write_all(entity)?;
@@ -451,6 +452,17 @@ fn write_escaped_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Resu
     }
     out.write_all(&bytes[start..])
 }
+
+/// The bytes `write_escaped_html` replaces.
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table
+};
 
 /// Tera errors keep the useful part in their sources; flatten them into one message.
 fn template_error(e: &tera::Error) -> String {

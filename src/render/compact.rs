@@ -141,9 +141,103 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::compact;
+    use proptest::prelude::*;
 
     fn c(s: &str) -> String {
         String::from_utf8(compact(s)).unwrap()
+    }
+
+    /// The module doc read literally, one character at a time: what `compact` must equal.
+    fn reference(html: &str) -> String {
+        let chars: Vec<char> = html.chars().collect();
+        let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c');
+        let starts = |i: usize, s: &str| {
+            let t: String = chars[i..].iter().take(s.chars().count()).collect();
+            t.eq_ignore_ascii_case(s)
+        };
+        // A whitespace run starting at `i`: its end, and whether it has a line break.
+        let run = |i: usize| {
+            let end = (i..chars.len())
+                .find(|&j| !space(chars[j]))
+                .unwrap_or(chars.len());
+            (end, chars[i..end].iter().any(|&c| c == '\n' || c == '\r'))
+        };
+        let mut out = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if space(chars[i]) {
+                let (end, breaks) = run(i);
+                if breaks {
+                    out.push('\n');
+                } else {
+                    out.extend(&chars[i..end]);
+                }
+                i = end;
+            } else if starts(i, "<!--") {
+                let end = (i + 4..chars.len())
+                    .find(|&j| starts(j, "-->"))
+                    .map_or(chars.len(), |j| j + 3);
+                out.extend(&chars[i..end]);
+                i = end;
+            } else if chars[i] == '<' {
+                let start = i;
+                out.push('<');
+                i += 1;
+                while i < chars.len() && chars[i] != '>' {
+                    if chars[i] == '"' || chars[i] == '\'' {
+                        let end = (i + 1..chars.len())
+                            .find(|&j| chars[j] == chars[i])
+                            .map_or(chars.len(), |j| j + 1);
+                        out.extend(&chars[i..end]);
+                        i = end;
+                    } else if space(chars[i]) {
+                        let (end, breaks) = run(i);
+                        if breaks {
+                            out.push(' ');
+                        } else {
+                            out.extend(&chars[i..end]);
+                        }
+                        i = end;
+                    } else {
+                        out.push(chars[i]);
+                        i += 1;
+                    }
+                }
+                if i < chars.len() {
+                    out.push('>');
+                    i += 1;
+                }
+                // A raw element's content is copied up to its end tag.
+                let ends_name = |j: usize| {
+                    j >= chars.len() || space(chars[j]) || chars[j] == '>' || chars[j] == '/'
+                };
+                for name in ["pre", "textarea", "script", "style"] {
+                    if starts(start + 1, name) && ends_name(start + 1 + name.len()) {
+                        let close = format!("</{name}");
+                        let end = (i..chars.len())
+                            .find(|&j| starts(j, &close) && ends_name(j + close.len()))
+                            .unwrap_or(chars.len());
+                        out.extend(&chars[i..end]);
+                        i = end;
+                    }
+                }
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn compact_is_the_module_doc_read_literally(
+            html in "(<|>|\"|'| |\t|\n|\r|\x0c|a|é|/|=|<!--|-->|pre|PRE|script|</pre>|<pre>|<style>|</style >|<b\n c='d'>){0,40}"
+        ) {
+            prop_assert_eq!(c(&html), reference(&html));
+        }
     }
 
     #[test]

@@ -30,20 +30,10 @@ pub fn compact(html: &str) -> Vec<u8> {
 }
 
 /// The bytes text stops at: markup and line breaks.
-static TEXT_STOPS: [bool; 256] = stops(b"<\n\r");
+static TEXT_STOPS: [bool; 256] = super::byte_set(b"<\n\r");
 
 /// The bytes a tag stops at: its end, quotes and line breaks.
-static TAG_STOPS: [bool; 256] = stops(b">\"'\n\r");
-
-const fn stops(bytes: &[u8]) -> [bool; 256] {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < bytes.len() {
-        table[bytes[i] as usize] = true;
-        i += 1;
-    }
-    table
-}
+static TAG_STOPS: [bool; 256] = super::byte_set(b">\"'\n\r");
 
 /// Index of the first byte from `from` on that `stops` holds.
 fn next_stop(bytes: &[u8], from: usize, stops: &[bool; 256]) -> Option<usize> {
@@ -82,7 +72,7 @@ fn skip_markup(bytes: &[u8], start: usize, from: &mut usize, out: &mut Vec<u8>) 
         return find(bytes, start + 4, b"-->").map_or(bytes.len(), |p| p + 3);
     }
     let end = skip_tag(bytes, start, from, out);
-    match raw_element(&bytes[start + 1..end.min(bytes.len())]) {
+    match raw_element(&bytes[start + 1..end]) {
         // Verbatim up to the matching end tag, which is then read as a tag.
         Some(name) => find_end_tag(bytes, end, name).unwrap_or(bytes.len()),
         None => end,
@@ -155,24 +145,24 @@ mod tests {
             let t: String = chars[i..].iter().take(s.chars().count()).collect();
             t.eq_ignore_ascii_case(s)
         };
-        // A whitespace run starting at `i`: its end, and whether it has a line break.
-        let run = |i: usize| {
+        // Copies the whitespace run starting at `i`, or `with` for it if it has a line break;
+        // returns its end.
+        let run = |i: usize, with: char, out: &mut String| {
             let end = (i..chars.len())
                 .find(|&j| !space(chars[j]))
                 .unwrap_or(chars.len());
-            (end, chars[i..end].iter().any(|&c| c == '\n' || c == '\r'))
+            if chars[i..end].iter().any(|&c| c == '\n' || c == '\r') {
+                out.push(with);
+            } else {
+                out.extend(&chars[i..end]);
+            }
+            end
         };
         let mut out = String::new();
         let mut i = 0;
         while i < chars.len() {
             if space(chars[i]) {
-                let (end, breaks) = run(i);
-                if breaks {
-                    out.push('\n');
-                } else {
-                    out.extend(&chars[i..end]);
-                }
-                i = end;
+                i = run(i, '\n', &mut out);
             } else if starts(i, "<!--") {
                 let end = (i + 4..chars.len())
                     .find(|&j| starts(j, "-->"))
@@ -191,13 +181,7 @@ mod tests {
                         out.extend(&chars[i..end]);
                         i = end;
                     } else if space(chars[i]) {
-                        let (end, breaks) = run(i);
-                        if breaks {
-                            out.push(' ');
-                        } else {
-                            out.extend(&chars[i..end]);
-                        }
-                        i = end;
+                        i = run(i, ' ', &mut out);
                     } else {
                         out.push(chars[i]);
                         i += 1;

@@ -454,15 +454,18 @@ fn write_escaped_html(text: &str, out: &mut dyn std::io::Write) -> std::io::Resu
 }
 
 /// The bytes `write_escaped_html` replaces.
-static ESCAPED: [bool; 256] = {
+static ESCAPED: [bool; 256] = byte_set(b"&<>\"'");
+
+/// A table of the given bytes, for scanning text one byte at a time in a tight loop.
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
-    table[b'&' as usize] = true;
-    table[b'<' as usize] = true;
-    table[b'>' as usize] = true;
-    table[b'"' as usize] = true;
-    table[b'\'' as usize] = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
     table
-};
+}
 
 /// Tera errors keep the useful part in their sources; flatten them into one message.
 fn template_error(e: &tera::Error) -> String {

@@ -215,9 +215,20 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
         )
         .with_hint("split it or shorten it; content files are at most 1 MiB")
     };
-    // One open for the size check and the read (a build opens every content file once).
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let size = file.metadata().map_err(unreadable)?.len();
+    // One open for the type and size checks and the read (a build opens every content file
+    // once). A named pipe would block the read until something writes to it, so the file is
+    // opened without waiting and its type checked on the open file itself.
+    let file = open_without_waiting(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            &shown,
+            "not-a-file",
+            "this is not a regular file (a named pipe, socket or device), so it is not read",
+        )
+        .with_hint("replace it with an ordinary file, or remove it"));
+    }
+    let size = meta.len();
     if size > MAX_FILE_BYTES {
         return Err(too_large(size));
     }
@@ -248,6 +259,19 @@ fn read_entry(root: &Path, path: &Path, is_symlink: bool) -> Result<ContentFile,
             )
         }
     }
+}
+
+/// Opens `path` for reading without waiting for a writer, should it be a named pipe (reading
+/// a regular file is unaffected).
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -315,6 +339,47 @@ mod tests {
             Ok((FileKind::Aliases, "aliases".into()))
         );
         assert!(classify(&parts("README.md")).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn named_pipes_are_reported_not_read() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let year = site.path().join("content/incidents/2024");
+        std::fs::create_dir_all(&year).expect("mkdir");
+        let pipe = year.join("2024-01-01-x.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success(), "mkfifo failed");
+        // Nothing writes to the pipe: should discovery wait for a writer, the test becomes one
+        // after a while, to end the wait, and fails.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let root = site.path().to_path_buf();
+        std::thread::spawn(move || sender.send(discover(&root)));
+        let Discovered {
+            files, diagnostics, ..
+        } = match receiver.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(found) => found,
+            Err(_) => {
+                let _unblock = std::fs::OpenOptions::new().write(true).open(&pipe);
+                panic!("discovery waited for something to write to a named pipe");
+            }
+        };
+        assert!(files.is_empty(), "a pipe was read");
+        let found: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .map(|d| (d.file.as_str(), d.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [("content/incidents/2024/2024-01-01-x.toml", "not-a-file")]
+        );
+        assert!(matches!(
+            read_one(site.path(), &pipe),
+            Some(Err(d)) if d.kind == "not-a-file"
+        ));
     }
 
     #[cfg(unix)]

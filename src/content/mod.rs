@@ -321,13 +321,34 @@ pub fn toml_diagnostic_at(
         .map(str::trim)
         .collect::<Vec<_>>()
         .join(": ");
-    let (kind, hint) = classify_toml_error(&message);
+    let (kind, mut hint) = classify_toml_error(&message);
+    let span = error
+        .span()
+        .map(|span| (span.start + offset)..(span.end + offset));
+    let mut message = message;
+    if kind == "wrong-type" {
+        let covered = span.as_ref().and_then(|span| text.get(span.clone()));
+        let key = span.as_ref().and_then(|span| key_before(text, span.start));
+        let line = span
+            .as_ref()
+            .and_then(|span| line_at(text, span.start))
+            .unwrap_or("");
+        if let Some((plain, how)) = explain_wrong_type(&message, covered.unwrap_or(""), line, key) {
+            message = plain;
+            hint = Some(how);
+        }
+    }
     let mut d = Diagnostic::error(path, kind, message);
-    if let Some(span) = error.span() {
-        let mut span = (span.start + offset)..(span.end + offset);
+    if let Some(mut span) = span {
         if kind == "invalid-date" {
             // Point at the start of the date literal, not at the digit the parser stopped on.
             span.start = date_literal_start(text, span.start);
+        }
+        if span.is_empty() {
+            // The parser stopped here: the line shows what it could not read.
+            if let Some(line) = line_at(text, span.start).filter(|l| !l.is_empty()) {
+                d = d.with_snippet(line);
+            }
         }
         d = d.at_span(text, span);
     } else {
@@ -337,6 +358,151 @@ pub fn toml_diagnostic_at(
         Some(h) => d.with_hint(h),
         None => d,
     }
+}
+
+/// The line of `text` holding byte `offset`, trimmed.
+fn line_at(text: &str, offset: usize) -> Option<&str> {
+    let offset = offset.min(text.len());
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    Some(text[start..end].trim())
+}
+
+/// The key of a `key = value` line whose value starts at byte `offset` (`None` when the line
+/// is not one, e.g. a table header, or the value is inside a list).
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    is_plain_key(key).then_some(key)
+}
+
+/// A bare TOML key: letters, digits, `_` and `-`.
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A plain message and hint for serde's "invalid type" errors, from the message, the text the
+/// error points at (a value, a table header or a name in one), the line it is on and the key
+/// the value belongs to. `None` when the error is not one of these; the generic hint stands.
+fn explain_wrong_type(
+    message: &str,
+    covered: &str,
+    line: &str,
+    key: Option<&str>,
+) -> Option<(String, String)> {
+    let covered = covered.lines().next().unwrap_or("").trim();
+    // A table header: `[[name]]` or `[name]`, or a dotted one (`[a.b]`) pointing at a name.
+    let header = key.is_none().then(|| {
+        table_header(line).or_else(|| {
+            let inner = line.trim_start_matches('[').split(']').next()?;
+            let end = inner.find(covered)? + covered.len();
+            let dotted = line.starts_with('[') && is_plain_key(covered);
+            dotted.then(|| (inner[..end].trim().to_string(), line.starts_with("[[")))
+        })
+    });
+    let key = key.or_else(|| header.as_ref()?.as_ref().map(|(name, _)| name.as_str()));
+    let field = key.map_or("this value".to_string(), |k| format!("`{k}`"));
+    let key_or = |example: &str| key.unwrap_or(example).to_string();
+    if message.contains("untagged enum RawFigure") {
+        let k = key_or("killed");
+        let number = unquote(covered);
+        if number != covered && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+            return Some((
+                format!("{field} must be a number, not text in quotes"),
+                format!("remove the quotes: {k} = {number}"),
+            ));
+        }
+        return Some((
+            format!("{field} must be a whole number, or a range where sources differ"),
+            format!("write {k} = 12, or {k} = {{ min = 10, max = 12 }}; leave it out when no figure is reported"),
+        ));
+    }
+    if let Some(Some((name, double))) = &header {
+        return explain_header(name, *double);
+    }
+    let rest = message.strip_prefix("invalid type: ")?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let found_text = found.starts_with("string");
+    let number = [
+        "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
+    ]
+    .contains(&expected);
+    if found_text && number {
+        return Some((
+            format!("{field} must be a number, not text in quotes"),
+            format!(
+                "remove the quotes: {} = {}",
+                key_or("lat"),
+                unquote(covered)
+            ),
+        ));
+    }
+    if found_text && expected.contains("datetime") {
+        return Some((
+            format!("{field} must be a date, not text in quotes"),
+            format!(
+                "remove the quotes, and write the date as YYYY-MM-DD: {} = {}",
+                key_or("date"),
+                unquote(covered)
+            ),
+        ));
+    }
+    if found_text && expected == "a sequence" {
+        return Some((
+            format!("{field} must be a list, even of one item"),
+            format!(
+                "put the value in square brackets: {} = [{covered}]",
+                key_or("tags")
+            ),
+        ));
+    }
+    if expected == "a string"
+        && ["integer", "floating point", "boolean"]
+            .iter()
+            .any(|f| found.starts_with(f))
+    {
+        return Some((
+            format!("{field} must be text in quotes"),
+            format!("put it in double quotes: \"{covered}\""),
+        ));
+    }
+    None
+}
+
+/// Fields that are one table (`[name]`) and lists of tables (`[[name]]`), in the records and
+/// in `sitrep.toml` (the last name of a dotted header: `layers` for `[[geodata.layers]]`).
+const SINGLE_TABLES: &[&str] = &["location", "data", "map", "geodata"];
+const TABLE_LISTS: &[&str] = &["perpetrators", "sources", "designations", "layers"];
+
+/// Message and hint for a table header `[name]` (`double`: `[[name]]`) that does not fit
+/// what the field holds; `None` for a field that is neither kind of table.
+fn explain_header(name: &str, double: bool) -> Option<(String, String)> {
+    let field = name.rsplit('.').next().unwrap_or(name);
+    if SINGLE_TABLES.contains(&field) && double {
+        Some((
+            format!("`{name}` is a single table, not a list of them"),
+            format!("write its header with single brackets, once: [{name}]"),
+        ))
+    } else if TABLE_LISTS.contains(&field) && !double {
+        Some((
+            format!("`{name}` is a list of tables, and this header makes it one table"),
+            format!("give each entry a header with double brackets: [[{name}]], repeated before every entry"),
+        ))
+    } else {
+        None
+    }
+}
+
+/// `"text"` without its quotes; anything else as it is.
+fn unquote(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value)
 }
 
 /// `toml_diagnostic_at` for a record of type `T` read from `toml`, which starts at byte
@@ -426,11 +592,8 @@ fn table_header(line: &str) -> Option<(String, bool)> {
     };
     let rest = rest.trim_start();
     let name = inner.trim();
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    (plain && (rest.is_empty() || rest.starts_with('#'))).then(|| (name.to_string(), array))
+    (is_plain_key(name) && (rest.is_empty() || rest.starts_with('#')))
+        .then(|| (name.to_string(), array))
 }
 
 /// The table `at` points to in `document`.
@@ -649,5 +812,114 @@ mod tests {
         let bare: toml::Table = "killed = 2\n".parse().unwrap_or_default();
         let top = missing_fields::<RawIncident>(bare, &TableAt::Top, "title");
         assert_eq!(top, ["title", "date", "country", "type", "summary"]);
+    }
+
+    /// The diagnostic `check` gives for an incident file made of `VALID` with `from`
+    /// replaced by `to`.
+    fn incident_error(from: &str, to: &str) -> Diagnostic {
+        const VALID: &str = "title = \"T\"\ndate = 2024-01-31\ncountry = \"PAK\"\n\
+            type = \"bombing\"\ntags = [\"market\"]\nsummary = \"S\"\n\
+            [location]\nlat = 31.5\nlon = 74.3\n\
+            [[perpetrators]]\nactor = \"ttp\"\nattribution = \"claimed\"\n\
+            [[sources]]\npublisher = \"P\"\ntitle = \"S\"\n";
+        assert!(VALID.contains(from), "{from}");
+        let text = VALID.replacen(from, to, 1);
+        match parse_file(FileKind::Incident, "x.toml", "x", text) {
+            Ok(_) => panic!("`{to}` was accepted"),
+            Err(d) => d,
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_explained_with_the_fix() {
+        let cases = [
+            (
+                "lat = 31.5",
+                "lat = \"31.5\"",
+                "`lat` must be a number",
+                "lat = 31.5",
+            ),
+            (
+                "date = 2024-01-31",
+                "date = \"2024-01-31\"",
+                "`date` must be a date",
+                "date = 2024-01-31",
+            ),
+            (
+                "title = \"T\"",
+                "title = 5",
+                "`title` must be text in quotes",
+                "\"5\"",
+            ),
+            (
+                "tags = [\"market\"]",
+                "tags = \"market\"",
+                "`tags` must be a list",
+                "tags = [\"market\"]",
+            ),
+            (
+                "tags = [\"market\"]",
+                "killed = \"5\"",
+                "`killed` must be a number",
+                "remove the quotes: killed = 5",
+            ),
+            (
+                "tags = [\"market\"]",
+                "killed = \"five\"",
+                "`killed` must be a whole number",
+                "killed = { min = 10, max = 12 }",
+            ),
+            (
+                "tags = [\"market\"]",
+                "injured = 2.5",
+                "`injured` must be a whole number",
+                "injured = 12",
+            ),
+            (
+                "[location]",
+                "[[location]]",
+                "`location` is a single table",
+                "[location]",
+            ),
+            (
+                "[[perpetrators]]",
+                "[perpetrators]",
+                "`perpetrators` is a list of tables",
+                "[[perpetrators]]",
+            ),
+            (
+                "[[sources]]",
+                "[sources.first]",
+                "`sources` is a list of tables",
+                "[[sources]]",
+            ),
+        ];
+        for (from, to, message, fix) in cases {
+            let d = incident_error(from, to);
+            assert_eq!(d.kind, "wrong-type", "{to}: {d:?}");
+            assert!(d.message.starts_with(message), "{to}: {}", d.message);
+            let hint = d.hint.unwrap_or_default();
+            assert!(hint.contains(fix), "{to}: {hint}");
+            assert!(d.line > 0 && d.column > 0, "{to}: no position");
+        }
+    }
+
+    #[test]
+    fn only_table_fields_get_the_brackets_explained() {
+        let hint = |name, double| explain_header(name, double).map(|(_, hint)| hint);
+        assert!(hint("data", true).is_some_and(|h| h.ends_with("[data]")));
+        assert!(hint("geodata.layers", false).is_some_and(|h| h.contains("[[geodata.layers]]")));
+        // Right already, or not a table at all: the parser's message stands.
+        assert_eq!(hint("location", false), None);
+        assert_eq!(hint("sources", true), None);
+        assert_eq!(hint("tags", false), None);
+    }
+
+    #[test]
+    fn a_syntax_error_shows_the_line_it_stopped_on() {
+        // The parser notices the missing `]` on the next line, at an empty span.
+        let d = incident_error("tags = [\"market\"]", "tags = [\"market\"");
+        assert_eq!(d.kind, "toml-syntax");
+        assert_eq!((d.line, d.snippet.as_deref()), (6, Some("summary = \"S\"")));
     }
 }

@@ -516,6 +516,18 @@ fn record_diagnostic<T: serde::de::DeserializeOwned>(
     error: &toml::de::Error,
 ) -> Diagnostic {
     let mut d = toml_diagnostic_at(path, text, offset, error);
+    if let (Some((field, _)), Some(span)) = (unknown_field(error.message()), error.span()) {
+        // TOML's classic trap: a key written below a table header belongs to that table.
+        if let Some(header) = header_above(toml, span.start) {
+            if top_level_fields::<T>().iter().any(|f| f == field) {
+                d.message = format!("`{field}` is not a field of {header}");
+                d.hint = Some(format!(
+                    "`{field}` is one of the record's own fields, but below the {header} header TOML reads it as part of that table: move it above the first table header"
+                ));
+            }
+        }
+        return d;
+    }
     let Some(first) = missing_field(error.message()) else {
         return d;
     };
@@ -532,6 +544,43 @@ fn record_diagnostic<T: serde::de::DeserializeOwned>(
         d.hint = Some("add these fields; CONTRIBUTING.md shows an example of every field".into());
     }
     d
+}
+
+/// The field named by serde's "unknown field `name`, expected one of `a`, `b`" message, and
+/// the fields it lists.
+fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
+    let rest = message.trim().strip_prefix("unknown field `")?;
+    let field = rest.split('`').next()?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .filter(|s| !s.trim().is_empty() && !s.contains(',') && !s.contains("expected"))
+        .collect();
+    Some((field, expected))
+}
+
+/// The fields a record of type `T` takes at its top level (serde lists them when it meets one
+/// it does not know).
+fn top_level_fields<T: serde::de::DeserializeOwned>() -> Vec<String> {
+    match toml::from_str::<T>("sitrep-no-such-field = 0") {
+        Ok(_) => Vec::new(),
+        Err(e) => unknown_field(e.message())
+            .map(|(_, fields)| fields.into_iter().map(str::to_string).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// The last `[table]` or `[[array]]` header above byte `offset` of `toml`, as written.
+fn header_above(toml: &str, offset: usize) -> Option<String> {
+    let above = toml.get(..offset)?;
+    above.lines().rev().find_map(|line| {
+        let (name, array) = table_header(line)?;
+        Some(if array {
+            format!("[[{name}]]")
+        } else {
+            format!("[{name}]")
+        })
+    })
 }
 
 /// The field named by serde's "missing field `name`" message.
@@ -714,13 +763,7 @@ fn classify_toml_error(message: &str) -> (&'static str, Option<String>) {
             ),
         );
     }
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let field = rest.split('`').next().unwrap_or("");
-        let expected: Vec<&str> = rest
-            .split('`')
-            .skip(1)
-            .filter(|s| !s.trim().is_empty() && !s.contains(',') && !s.contains("expected"))
-            .collect();
+    if let Some((field, expected)) = unknown_field(message) {
         let suggestion = crate::validate::suggest(field, expected.iter().copied());
         let hint = match suggestion {
             Some(s) => format!("did you mean `{s}`? Remove or rename `{field}`"),
@@ -902,6 +945,25 @@ mod tests {
             assert!(hint.contains(fix), "{to}: {hint}");
             assert!(d.line > 0 && d.column > 0, "{to}: no position");
         }
+    }
+
+    #[test]
+    fn a_record_field_below_a_table_header_is_explained() {
+        let d = incident_error("lon = 74.3\n", "lon = 74.3\nkilled = 5\n");
+        assert_eq!((d.kind, d.line), ("unknown-field", 10));
+        assert_eq!(d.message, "`killed` is not a field of [location]");
+        assert!(d
+            .hint
+            .is_some_and(|h| h.contains("move it above the first table header")));
+        // A key that belongs nowhere keeps the usual message and hint.
+        let d = incident_error("lon = 74.3\n", "lon = 74.3\nkiled = 5\n");
+        assert!(
+            d.message.starts_with("unknown field `kiled`"),
+            "{}",
+            d.message
+        );
+        let d = incident_error("title = \"S\"\n", "title = \"S\"\ntags = []\n");
+        assert_eq!(d.message, "`tags` is not a field of [[sources]]");
     }
 
     #[test]

@@ -283,6 +283,23 @@ fn the_shipped_atlas_builds_and_checks_clean() {
             f["properties"]["name"]
         );
     }
+    // Every country's page fits its map to something the size of a country: Russia's outline
+    // crosses the antimeridian (its box is the whole world), so its page fits its incidents.
+    for country in ["afghanistan", "india", "russia", "punjab"] {
+        let page = std::fs::read_to_string(public.join("regions").join(country).join("index.html"))
+            .expect("country page");
+        let bounds = page
+            .split("data-bounds=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the map has bounds");
+        let corners: Vec<Vec<f64>> = serde_json::from_str(bounds).expect("bounds are JSON");
+        let width = corners[1][1] - corners[0][1];
+        assert!(
+            width > 0.0 && width < 90.0,
+            "{country}: the map is fitted to {width}° of longitude ({bounds})"
+        );
+    }
     let peshawar =
         std::fs::read_to_string(public.join("regions/khyber-pakhtunkhwa/peshawar/index.html"))
             .expect("peshawar");

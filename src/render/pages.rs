@@ -201,6 +201,7 @@ fn map_element(site: &Site, view: &str, region: Option<usize>) -> serde_json::Va
     let bbox = match region {
         Some(r) => site.regions.regions[r]
             .bbox
+            .filter(|b| b[2] - b[0] <= MAX_FITTED_WIDTH)
             .or_else(|| incidents_bbox(site, r)),
         None => site
             .regions
@@ -214,8 +215,13 @@ fn map_element(site: &Site, view: &str, region: Option<usize>) -> serde_json::Va
     })
 }
 
-/// For regions without an outline (countries the geodata lacks): the box around their
-/// incidents, padded by a degree.
+/// The widest outline (in degrees of longitude) a region's map is fitted to. A wider one —
+/// Russia's, which crosses the antimeridian, so that its box is the whole world — would show
+/// the region as a sliver: the map is fitted to the region's incidents instead.
+const MAX_FITTED_WIDTH: f64 = 90.0;
+
+/// For regions without an outline (countries the geodata lacks) or too wide a one: the box
+/// around their incidents, padded by a degree.
 fn incidents_bbox(site: &Site, r: usize) -> Option<[f64; 4]> {
     let boxes: Vec<[f64; 4]> = site.index.region_incidents[r]
         .iter()

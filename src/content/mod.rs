@@ -334,7 +334,14 @@ pub fn toml_diagnostic_at(
             .and_then(|span| line_at(text, span.start))
             .unwrap_or("");
         if let Some((plain, how)) = explain_wrong_type(&message, covered.unwrap_or(""), line, key) {
-            message = plain;
+            // A value inside `key = [ … ]` on one line is an item of that list.
+            let list = span
+                .as_ref()
+                .and_then(|span| list_key_before(text, span.start));
+            message = match list {
+                Some(list) => plain.replacen("this value", &format!("each item of `{list}`"), 1),
+                None => plain,
+            };
             hint = Some(how);
         }
     }
@@ -375,6 +382,15 @@ fn key_before(text: &str, offset: usize) -> Option<&str> {
     let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
     let key = line.trim_end().strip_suffix('=')?.trim();
     is_plain_key(key).then_some(key)
+}
+
+/// The key of a `key = [ … ]` line holding byte `offset` inside its list.
+fn list_key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let (key, list) = line.split_once('=')?;
+    let key = key.trim();
+    (is_plain_key(key) && list.trim_start().starts_with('[')).then_some(key)
 }
 
 /// A bare TOML key: letters, digits, `_` and `-`.
@@ -917,6 +933,12 @@ mod tests {
                 "injured = 2.5",
                 "`injured` must be a whole number",
                 "injured = 12",
+            ),
+            (
+                "tags = [\"market\"]",
+                "tags = [\"market\", 5]",
+                "each item of `tags` must be text in quotes",
+                "\"5\"",
             ),
             (
                 "[location]",

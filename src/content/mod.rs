@@ -314,7 +314,7 @@ pub fn toml_diagnostic_at(
     offset: usize,
     error: &toml::de::Error,
 ) -> Diagnostic {
-    let message = error
+    let mut message = error
         .message()
         .trim()
         .lines()
@@ -325,23 +325,12 @@ pub fn toml_diagnostic_at(
     let span = error
         .span()
         .map(|span| (span.start + offset)..(span.end + offset));
-    let mut message = message;
     if kind == "wrong-type" {
-        let covered = span.as_ref().and_then(|span| text.get(span.clone()));
-        let key = span.as_ref().and_then(|span| key_before(text, span.start));
-        let line = span
+        if let Some((plain, how)) = span
             .as_ref()
-            .and_then(|span| line_at(text, span.start))
-            .unwrap_or("");
-        if let Some((plain, how)) = explain_wrong_type(&message, covered.unwrap_or(""), line, key) {
-            // A value inside `key = [ … ]` on one line is an item of that list.
-            let list = span
-                .as_ref()
-                .and_then(|span| list_key_before(text, span.start));
-            message = match list {
-                Some(list) => plain.replacen("this value", &format!("each item of `{list}`"), 1),
-                None => plain,
-            };
+            .and_then(|span| explain_wrong_type_at(text, span, &message))
+        {
+            message = plain;
             hint = Some(how);
         }
     }
@@ -365,6 +354,24 @@ pub fn toml_diagnostic_at(
         Some(h) => d.with_hint(h),
         None => d,
     }
+}
+
+/// `explain_wrong_type` for the error at `span` of the file `text`.
+fn explain_wrong_type_at(
+    text: &str,
+    span: &std::ops::Range<usize>,
+    message: &str,
+) -> Option<(String, String)> {
+    let covered = text.get(span.clone()).unwrap_or("");
+    let line = line_at(text, span.start).unwrap_or("");
+    let key = key_before(text, span.start);
+    let (plain, how) = explain_wrong_type(message, covered, line, key)?;
+    // A value inside `key = [ … ]` on one line is an item of that list.
+    let plain = match list_key_before(text, span.start) {
+        Some(list) => plain.replacen("this value", &format!("each item of `{list}`"), 1),
+        None => plain,
+    };
+    Some((plain, how))
 }
 
 /// The line of `text` holding byte `offset`, trimmed.

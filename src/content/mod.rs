@@ -328,7 +328,7 @@ pub fn toml_diagnostic_at(
     if kind == "wrong-type" {
         if let Some((plain, how)) = span
             .as_ref()
-            .and_then(|span| explain_wrong_type_at(text, span, &message))
+            .and_then(|span| explain_wrong_type(&message, text, span))
         {
             message = plain;
             hint = Some(how);
@@ -356,48 +356,48 @@ pub fn toml_diagnostic_at(
     }
 }
 
-/// `explain_wrong_type` for the error at `span` of the file `text`.
-fn explain_wrong_type_at(
-    text: &str,
-    span: &std::ops::Range<usize>,
-    message: &str,
-) -> Option<(String, String)> {
-    let covered = text.get(span.clone()).unwrap_or("");
-    let line = line_at(text, span.start).unwrap_or("");
-    let key = key_before(text, span.start);
-    let (plain, how) = explain_wrong_type(message, covered, line, key)?;
-    // A value inside `key = [ … ]` on one line is an item of that list.
-    let plain = match list_key_before(text, span.start) {
-        Some(list) => plain.replacen("this value", &format!("each item of `{list}`"), 1),
-        None => plain,
-    };
-    Some((plain, how))
+/// The part of the line of `text` holding byte `offset` that comes before it.
+fn line_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    Some(&before[before.rfind('\n').map_or(0, |i| i + 1)..])
 }
 
 /// The line of `text` holding byte `offset`, trimmed.
 fn line_at(text: &str, offset: usize) -> Option<&str> {
     let offset = offset.min(text.len());
-    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let start = offset - line_before(text, offset)?.len();
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     Some(text[start..end].trim())
 }
 
-/// The key of a `key = value` line whose value starts at byte `offset` (`None` when the line
-/// is not one, e.g. a table header, or the value is inside a list).
-fn key_before(text: &str, offset: usize) -> Option<&str> {
-    let before = text.get(..offset)?;
-    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-    let key = line.trim_end().strip_suffix('=')?.trim();
-    is_plain_key(key).then_some(key)
+/// What a value belongs to, from its line up to it.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    /// `key = value`.
+    Key(&'a str),
+    /// `key = [ …, value`: an item of a list written on one line.
+    ListOf(&'a str),
+    /// Anything else: a table header, a line of a list written over several lines.
+    Unknown,
 }
 
-/// The key of a `key = [ … ]` line holding byte `offset` inside its list.
-fn list_key_before(text: &str, offset: usize) -> Option<&str> {
-    let before = text.get(..offset)?;
-    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-    let (key, list) = line.split_once('=')?;
-    let key = key.trim();
-    (is_plain_key(key) && list.trim_start().starts_with('[')).then_some(key)
+impl<'a> Owner<'a> {
+    fn of(before: &'a str) -> Owner<'a> {
+        let Some((key, rest)) = before.split_once('=') else {
+            return Owner::Unknown;
+        };
+        let key = key.trim();
+        let rest = rest.trim();
+        if !is_plain_key(key) {
+            Owner::Unknown
+        } else if rest.is_empty() {
+            Owner::Key(key)
+        } else if rest.starts_with('[') {
+            Owner::ListOf(key)
+        } else {
+            Owner::Unknown
+        }
+    }
 }
 
 /// A bare TOML key: letters, digits, `_` and `-`.
@@ -408,16 +408,22 @@ fn is_plain_key(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// A plain message and hint for serde's "invalid type" errors, from the message, the text the
-/// error points at (a value, a table header or a name in one), the line it is on and the key
-/// the value belongs to. `None` when the error is not one of these; the generic hint stands.
+/// A plain message and hint for serde's "invalid type" errors, from the message and what
+/// `span` of the file `text` holds: a value (named by its key or its list), a table header or
+/// a name in one. `None` when the error is not one of these; the generic hint stands.
 fn explain_wrong_type(
     message: &str,
-    covered: &str,
-    line: &str,
-    key: Option<&str>,
+    text: &str,
+    span: &std::ops::Range<usize>,
 ) -> Option<(String, String)> {
+    let covered = text.get(span.clone()).unwrap_or("");
     let covered = covered.lines().next().unwrap_or("").trim();
+    let line = line_at(text, span.start).unwrap_or("");
+    let owner = line_before(text, span.start).map_or(Owner::Unknown, Owner::of);
+    let key = match owner {
+        Owner::Key(key) => Some(key),
+        _ => None,
+    };
     // A table header: `[[name]]` or `[name]`, or a dotted one (`[a.b]`) pointing at a name.
     let header = key.is_none().then(|| {
         table_header(line).or_else(|| {
@@ -428,7 +434,11 @@ fn explain_wrong_type(
         })
     });
     let key = key.or_else(|| header.as_ref()?.as_ref().map(|(name, _)| name.as_str()));
-    let field = key.map_or("this value".to_string(), |k| format!("`{k}`"));
+    let field = match (key, owner) {
+        (Some(k), _) => format!("`{k}`"),
+        (None, Owner::ListOf(list)) => format!("each item of `{list}`"),
+        (None, _) => "this value".to_string(),
+    };
     let key_or = |example: &str| key.unwrap_or(example).to_string();
     if message.contains("untagged enum RawFigure") {
         let k = key_or("killed");

@@ -167,6 +167,7 @@ pub fn load_inputs(
     config: &Config,
     progress: &dyn Fn(&str),
 ) -> anyhow::Result<(GeoData, content::LoadedContent, Timings)> {
+    render::require_leaflet(config)?;
     let mut timings = Timings::default();
     let clock = Instant::now();
     progress("fetching boundary layers and loading content");

@@ -201,24 +201,34 @@ fn a_folder_sitrep_did_not_make_is_still_refused() {
     );
 }
 
-/// `sitrep build` with Leaflet's files missing: everything renders (pages, downloads, map
-/// data, feeds) and is handed to the write stage before the static files fail at the end.
-fn build_failing_at_the_end(root: &Path, out: &Path) -> std::process::Output {
-    let empty = root.join("no-leaflet");
-    std::fs::create_dir_all(&empty).expect("mkdir");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .arg("--root")
-        .arg(root)
-        .args(["build", "--output", out.to_str().expect("utf8 path")])
-        .args(["--base-url", "https://example.org/atlas/"])
-        .env("SITREP_TODAY", "2025-06-30")
-        .env("SITREP_LEAFLET_DIR", &empty)
-        .env_remove("SITREP_GEODATA_MIRROR")
-        .output()
-        .expect("run sitrep");
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(text(&output).contains("leaflet"), "{}", text(&output));
-    output
+/// Sets the site's theme to a copy of the default one whose incident template fails on the
+/// page of "Clash in Gamma": a build then fails while the other pages are being written.
+fn break_one_incident_page(site: &Path) {
+    let theme = site.join("theme");
+    common::copy_dir(&common::repo_root().join("themes/default"), &theme);
+    let template = theme.join("templates/incident.html");
+    let text_before = std::fs::read_to_string(&template).expect("read");
+    let broken = text_before.replacen(
+        "{% block main %}",
+        "{% block main %}{% if incident.title == \"Clash in Gamma\" %}{{ no_such_variable.at_all }}{% endif %}",
+        1,
+    );
+    assert_ne!(broken, text_before);
+    std::fs::write(&template, broken).expect("write");
+    common::set_theme(site, "./theme");
+}
+
+/// `sitrep build` failing on one page, after others went to the write stage.
+fn build_failing_part_way(root: &Path, out: &Path) -> std::process::Output {
+    break_one_incident_page(root);
+    let result = build(root, out);
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(
+        text(&result).contains("incidents/2024-07-04-gamma-clash/index.html"),
+        "{}",
+        text(&result)
+    );
+    result
 }
 
 /// Names in `dir` that sitrep's temporary folders and files would have.
@@ -232,39 +242,43 @@ fn leftovers(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn a_cold_build_failing_part_way_leaves_no_folder_and_no_staging() {
+fn a_cold_build_with_a_template_failing_on_one_page_leaves_nothing() {
     let site = fixture_site("minimal");
     let out = site.path().join("public");
-    build_failing_at_the_end(site.path(), &out);
+    build_failing_part_way(site.path(), &out);
     assert!(!out.exists());
     assert_eq!(leftovers(site.path()), Vec::<String>::new());
 }
 
 #[test]
-fn a_cold_build_with_a_template_failing_on_one_page_leaves_nothing() {
+fn missing_leaflet_files_are_reported_before_the_content_is_read() {
+    // The content has an error too: only Leaflet is reported, so nothing was loaded or
+    // rendered before the build stopped.
     let site = fixture_site("minimal");
-    let theme = site.path().join("theme");
-    common::copy_dir(&common::repo_root().join("themes/default"), &theme);
-    let template = theme.join("templates/incident.html");
-    let text_before = std::fs::read_to_string(&template).expect("read");
-    let broken = text_before.replacen(
-        "{% block main %}",
-        "{% block main %}{% if incident.title == \"Clash in Gamma\" %}{{ no_such_variable.at_all }}{% endif %}",
-        1,
-    );
-    assert_ne!(broken, text_before);
-    std::fs::write(&template, broken).expect("write");
-    common::set_theme(site.path(), "./theme");
-    let out = site.path().join("public");
-    let result = build(site.path(), &out);
-    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
-    assert!(
-        text(&result).contains("incidents/2024-07-04-gamma-clash/index.html"),
-        "{}",
-        text(&result)
-    );
-    assert!(!out.exists());
-    assert_eq!(leftovers(site.path()), Vec::<String>::new());
+    let incident = site
+        .path()
+        .join("content/incidents/2024/2024-07-04-gamma-clash.toml");
+    let text_before = std::fs::read_to_string(&incident).expect("read");
+    std::fs::write(&incident, text_before.replacen("title", "titel", 1)).expect("write");
+    let empty = site.path().join("no-leaflet");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    for command in [&["check"][..], &["build"][..]] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .arg("--root")
+            .arg(site.path())
+            .args(command)
+            .env("SITREP_TODAY", "2025-06-30")
+            .env("SITREP_LEAFLET_DIR", &empty)
+            .env_remove("SITREP_GEODATA_MIRROR")
+            .output()
+            .expect("run sitrep");
+        let said = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{said}");
+        assert!(said.contains("leaflet.js"), "{said}");
+        assert!(said.contains("run `npm ci`"), "{said}");
+        assert!(!said.contains("titel"), "{said}");
+    }
+    assert!(!site.path().join("public").exists());
 }
 
 #[test]
@@ -274,10 +288,13 @@ fn a_rebuild_failing_part_way_leaves_the_folder_untouched() {
     assert!(build(site.path(), &out).status.success());
     let before = stamps(&out);
     change_one_incident(site.path());
-    build_failing_at_the_end(site.path(), &out);
+    let config = site.path().join("sitrep.toml");
+    let good_config = std::fs::read(&config).expect("read");
+    build_failing_part_way(site.path(), &out);
     assert_eq!(stamps(&out), before, "the folder changed");
     assert_eq!(leftovers(site.path()), Vec::<String>::new());
-    // The next good build writes the change.
+    // The next good build (the default theme again) writes the change.
+    std::fs::write(&config, good_config).expect("write");
     let result = build(site.path(), &out);
     assert!(result.status.success(), "{}", text(&result));
     let (written, _, _) = counts(&result);

@@ -19,6 +19,25 @@ const LEAFLET_FILES: &[&str] = &[
     "images/marker-shadow.png",
 ];
 
+/// Fails, saying how to install Leaflet, when one of its files is missing: called before the
+/// content loads, so that a build or check does not render a whole site to fail at the end.
+pub fn require_leaflet(config: &Config) -> anyhow::Result<()> {
+    for file in LEAFLET_FILES {
+        let path = config.leaflet_dir.join(file);
+        if !path.is_file() {
+            anyhow::bail!("{}", leaflet_missing(&path));
+        }
+    }
+    Ok(())
+}
+
+fn leaflet_missing(path: &Path) -> String {
+    format!(
+        "cannot read {}: Leaflet comes from its npm package; run `npm ci` (or `make site`) first",
+        path.display()
+    )
+}
+
 pub fn copy(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
     let mut out = Vec::new();
     let static_dir = config.theme_dir.join("static");
@@ -27,12 +46,7 @@ pub fn copy(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
     }
     for file in LEAFLET_FILES {
         let path = config.leaflet_dir.join(file);
-        let bytes = std::fs::read(&path).with_context(|| {
-            format!(
-                "cannot read {}: Leaflet comes from its npm package; run `npm ci` (or `make site`) first",
-                path.display()
-            )
-        })?;
+        let bytes = std::fs::read(&path).with_context(|| leaflet_missing(&path))?;
         out.push(OutputFile {
             path: format!("vendor/leaflet/{file}"),
             bytes,

@@ -367,6 +367,8 @@ fn render_page(tera: &tera::Tera, page: Page) -> anyhow::Result<OutputFile> {
     })
 }
 
+pub use assets::require_leaflet;
+
 /// The theme's static files and Leaflet's, under `static/` and `vendor/leaflet/`.
 pub fn static_assets(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
     assets::copy(config)

@@ -44,6 +44,7 @@ impl Engine {
     /// Loads the config; errors in it stop `serve` before it starts.
     pub fn new(root: &Path, overrides: Overrides) -> anyhow::Result<Engine> {
         let config = Config::load(root, &overrides)?;
+        crate::render::require_leaflet(&config)?;
         let sources = Sources::of(&config)?;
         Ok(Engine {
             root: root.to_path_buf(),

@@ -1,6 +1,7 @@
 //! Load stage: finds every content file (stable order), checks it is UTF-8 and not too large,
 //! and parses incidents, actors, briefs, region notes and aliases into raw, span-carrying records.
 
+mod control;
 mod discover;
 pub mod model;
 
@@ -112,6 +113,15 @@ pub fn parse_file(
     slug: &str,
     text: String,
 ) -> Result<Parsed, Diagnostic> {
+    let syntax = match kind {
+        FileKind::Incident | FileKind::Actor | FileKind::Aliases => control::Syntax::Toml,
+        FileKind::Brief | FileKind::RegionNote => control::Syntax::FrontMatterThenMarkdown {
+            body_start: split_front_matter(&text).map_or(0, |(_, _, body)| body),
+        },
+    };
+    if let Some(problem) = control::check(path, &text, syntax) {
+        return Err(problem);
+    }
     let source = std::sync::Arc::new(SourceText {
         path: path.to_string(),
         text,

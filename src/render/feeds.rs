@@ -17,12 +17,27 @@ pub fn all(site: &Site, paths: &BTreeSet<String>) -> Vec<OutputFile> {
     files
 }
 
+/// Escapes text for XML, leaving out the characters XML 1.0 cannot hold even escaped (control
+/// characters but tab and line breaks; `check` refuses them in content, this keeps the feed
+/// well-formed whatever reaches it).
 fn xml_escape(s: &str) -> String {
+    let s: std::borrow::Cow<str> = if s.chars().any(is_not_xml) {
+        s.chars()
+            .filter(|&c| !is_not_xml(c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    };
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
+}
+
+fn is_not_xml(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
 }
 
 /// The sitemap protocol's limit of URLs per sitemap file.
@@ -198,6 +213,14 @@ fn robots(site: &Site) -> OutputFile {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn xml_escape_leaves_out_what_xml_cannot_hold() {
+        assert_eq!(
+            super::xml_escape("a\u{c}b\u{0}c\td <&>"),
+            "abc\td &lt;&amp;&gt;"
+        );
+    }
+
     use super::split_sitemaps;
 
     fn text(bytes: &[u8]) -> &str {

@@ -440,6 +440,32 @@ fn figure(
     })
 }
 
+/// Reports every incident file whose id (its file name) an earlier file already has, in
+/// another year folder; returns their paths, so that they are left out of the atlas (two
+/// pages cannot have one address) while the first keeps its page.
+pub fn duplicate_ids<'a>(
+    raw: &'a RawContent,
+    diags: &mut Vec<Diagnostic>,
+) -> std::collections::HashSet<&'a str> {
+    let mut first_with: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut duplicates = std::collections::HashSet::new();
+    for incident in &raw.incidents {
+        if let Some(first) = first_with.insert(&incident.slug, &incident.source.path) {
+            first_with.insert(&incident.slug, first);
+            duplicates.insert(incident.source.path.as_str());
+            diags.push(
+                Diagnostic::error(
+                    &incident.source.path,
+                    "duplicate-id",
+                    format!("the id '{}' is also used by {first}", incident.slug),
+                )
+                .with_hint("incident ids must be unique across all years; rename one of the files"),
+            );
+        }
+    }
+    duplicates
+}
+
 /// Warns about probable duplicates: same date, region and type.
 pub fn check_duplicates(
     raw: &RawContent,

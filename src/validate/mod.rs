@@ -56,6 +56,10 @@ pub fn link_with(
 ) -> (Atlas, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     records::apply_aliases(raw, ctx.regions, &mut diagnostics);
+    let duplicates = incident::duplicate_ids(raw, &mut diagnostics);
+    let unique = |loaded: &&Loaded<crate::content::RawIncident>| {
+        !duplicates.contains(loaded.source.path.as_str())
+    };
     let actors = records::actors(raw, &mut diagnostics);
     let unparsed = |kind: FileKind| {
         raw.unparsed
@@ -90,12 +94,14 @@ pub fn link_with(
         Some(memo) => raw
             .incidents
             .iter()
+            .filter(unique)
             .map(|loaded| memo.check(loaded, &lookup, &actor_slugs, &incident_ids))
             .collect(),
         None => raw
             .incidents
             .par_iter()
             .with_max_len(crate::FILES_PER_TASK)
+            .filter(unique)
             .map(|loaded| {
                 let (incident, diags) =
                     incident::check(loaded, &lookup, &actor_slugs, &incident_ids);

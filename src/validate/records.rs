@@ -9,21 +9,8 @@ use crate::content::{FileKind, RawContent};
 use crate::diagnostic::Diagnostic;
 use crate::regions::{Level, RegionTree};
 
-/// Registers the spellings in `content/regions/aliases.toml`; also reports duplicate ids.
+/// Registers the spellings in `content/regions/aliases.toml`.
 pub fn apply_aliases(raw: &RawContent, regions: &mut RegionTree, diags: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for incident in &raw.incidents {
-        if let Some(first) = seen.insert(&incident.slug, &incident.source.path) {
-            diags.push(
-                Diagnostic::error(
-                    &incident.source.path,
-                    "duplicate-id",
-                    format!("the id '{}' is also used by {first}", incident.slug),
-                )
-                .with_hint("incident ids must be unique across all years; rename one of the files"),
-            );
-        }
-    }
     let Some(aliases) = &raw.aliases else { return };
     let home = regions.home_country.clone();
     for (level, table) in [

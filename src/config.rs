@@ -165,11 +165,17 @@ impl Config {
         overrides: &Overrides,
     ) -> Result<Config, Diagnostic> {
         let base_url_raw = overrides.base_url.clone().unwrap_or(site.base_url.clone());
-        let (base_url, base_path) = split_base_url(&base_url_raw).ok_or_else(|| {
+        // A bad --base-url is the flag's fault, not the file's.
+        let given_in = if overrides.base_url.is_some() {
+            "--base-url"
+        } else {
+            CONFIG_FILE
+        };
+        let (base_url, base_path) = base_url_parts(&base_url_raw).map_err(|why| {
             Diagnostic::error(
-                CONFIG_FILE,
+                given_in,
                 "invalid-base-url",
-                format!("base_url `{base_url_raw}` is not an absolute http(s) URL"),
+                format!("base_url `{base_url_raw}` cannot be used: {why}"),
             )
             .with_hint("write it like https://example.org/ or https://user.github.io/atlas/")
         })?;
@@ -262,24 +268,45 @@ pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
 }
 
 /// Splits an absolute http(s) URL into (url with trailing slash, path with slashes).
+#[cfg(test)]
 fn split_base_url(raw: &str) -> Option<(String, String)> {
-    let rest = raw
-        .strip_prefix("https://")
-        .or_else(|| raw.strip_prefix("http://"))?;
+    base_url_parts(raw).ok()
+}
+
+/// `(base_url, base_path)` of an absolute http(s) URL, or why it cannot be the site's base:
+/// every internal link is the base path followed by a page's path, so the path must be plain
+/// segments (an empty one, `//`, would make links that name another host).
+fn base_url_parts(raw: &str) -> Result<(String, String), &'static str> {
+    let scheme_len = raw.find("://").map_or(0, |i| i + 3);
+    let scheme = raw[..scheme_len].to_ascii_lowercase();
+    if scheme != "https://" && scheme != "http://" {
+        return Err("it is not an absolute http(s) URL");
+    }
+    let rest = &raw[scheme_len..];
     let host_end = rest.find('/').unwrap_or(rest.len());
-    if host_end == 0 || raw.contains(['?', '#', '"', '<', '>', ' ', '\'']) {
-        return None;
+    let host = &rest[..host_end];
+    if host.is_empty() {
+        return Err("it has no host");
+    }
+    if host.contains('@') {
+        return Err("it holds a user name or password, which every page would publish");
+    }
+    if raw.contains(['?', '#', '"', '<', '>', ' ', '\'', '\\']) {
+        return Err("it holds a query, fragment, quote, space or backslash");
     }
     let path = rest[host_end..].trim_end_matches('/');
-    let base_path = format!("{}/", path);
-    let base_path = if base_path.starts_with('/') {
-        base_path
-    } else {
-        format!("/{base_path}")
-    };
-    let scheme_len = raw.len() - rest.len();
-    let base_url = format!("{}{}{}", &raw[..scheme_len], &rest[..host_end], base_path);
-    Some((base_url, base_path))
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return Err(
+            "its path has an empty segment (`//`), which makes links that name another host",
+        );
+    }
+    if segments.iter().any(|s| *s == "." || *s == "..") {
+        return Err("its path has a `.` or `..` segment");
+    }
+    let base_path = format!("{path}/");
+    let base_url = format!("{scheme}{host}{base_path}");
+    Ok((base_url, base_path))
 }
 
 #[cfg(test)]
@@ -301,6 +328,21 @@ mod tests {
             Some(("http://localhost:8080/a/b/".into(), "/a/b/".into()))
         );
         assert_eq!(split_base_url("example.org/x"), None);
+        assert_eq!(
+            split_base_url("HTTPS://Example.org/Atlas"),
+            Some(("https://Example.org/Atlas/".into(), "/Atlas/".into()))
+        );
+        for bad in [
+            "https://user.github.io//atlas/",
+            "https://x.org/a/../b/",
+            "https://x.org/./a",
+            "https://user:pw@x.org/atlas/",
+            "https:///atlas/",
+            "https://x.org/a\\b",
+            "ftp://x.org/",
+        ] {
+            assert_eq!(split_base_url(bad), None, "{bad}");
+        }
         assert_eq!(split_base_url("javascript:alert(1)"), None);
     }
 }

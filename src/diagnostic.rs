@@ -215,7 +215,7 @@ impl std::fmt::Display for ContentErrors {
         let errors = self.0.iter().filter(|d| d.is_error()).count();
         write!(
             f,
-            "{errors} error{} in content; nothing was written",
+            "{errors} error{} in the site's files; nothing was written",
             if errors == 1 { "" } else { "s" }
         )
     }

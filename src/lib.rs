@@ -298,6 +298,7 @@ pub fn build(
     progress: &dyn Fn(&str),
 ) -> anyhow::Result<BuildSummary> {
     let started = Instant::now();
+    output::check_placement(config)?;
     let mut timings = Timings::default();
     progress("fingerprinting inputs");
     // With no record to compare with (a first build, or --force) the build is certain: the

@@ -327,3 +327,106 @@ fn a_broken_link_found_after_rendering_leaves_the_folder_untouched() {
     assert!(!site.path().join("cold").exists());
     assert_eq!(leftovers(site.path()), Vec::<String>::new());
 }
+
+#[test]
+fn a_site_inside_its_own_output_folder_is_refused_and_kept() {
+    // A rebuild removes what the site does not make: with the sources inside the output,
+    // that would be the sources.
+    let outer = tempfile::tempdir().expect("tempdir");
+    let out = outer.path().join("public");
+    let site = fixture_site("minimal");
+    assert!(build(site.path(), &out).status.success());
+    let nested = out.join("src");
+    common::copy_dir(site.path(), &nested);
+    let before = common::snapshot(&nested);
+    let result = build(&nested, &out);
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(
+        text(&result).contains("refusing to build into"),
+        "{}",
+        text(&result)
+    );
+    assert!(
+        text(&result).contains("the site folder"),
+        "{}",
+        text(&result)
+    );
+    assert_eq!(common::snapshot(&nested), before, "the sources changed");
+}
+
+#[test]
+fn an_output_folder_inside_the_content_or_theme_is_refused() {
+    let site = fixture_site("minimal");
+    let theme = site.path().join("theme");
+    common::copy_dir(&common::repo_root().join("themes/default"), &theme);
+    common::set_theme(site.path(), "./theme");
+    for inside in ["content/site", "theme/static/out"] {
+        let out = site.path().join(inside);
+        let result = build(site.path(), &out);
+        assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+        assert!(text(&result).contains("is inside"), "{}", text(&result));
+        assert!(!out.exists(), "{inside} was made");
+    }
+}
+
+#[test]
+fn a_base_url_that_would_make_links_to_another_host_is_refused() {
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    for (base, why) in [
+        ("https://user.github.io//atlas/", "empty segment"),
+        ("https://user:secret@example.org/atlas/", "password"),
+        ("https://example.org/a/../b/", "`..`"),
+    ] {
+        let result = common::sitrep(
+            site.path(),
+            &[
+                "build",
+                "--output",
+                out.to_str().expect("utf8"),
+                "--base-url",
+                base,
+            ],
+        );
+        let said = text(&result);
+        assert_eq!(result.status.code(), Some(1), "{said}");
+        assert!(
+            said.contains("--base-url: error[invalid-base-url]"),
+            "{said}"
+        );
+        assert!(said.contains(why), "{said}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn the_users_dotfiles_in_the_output_folder_are_kept() {
+    // A gh-pages worktree: `.git` (here a file, as `git worktree add` makes it) comes first.
+    let site = fixture_site("minimal");
+    let out = site.path().join("public");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join(".git"), "gitdir: /elsewhere\n").expect("write");
+    let result = build(site.path(), &out);
+    assert!(result.status.success(), "{}", text(&result));
+    std::fs::create_dir_all(out.join(".well-known")).expect("mkdir");
+    std::fs::write(out.join(".well-known/security.txt"), "Contact: x\n").expect("write");
+    std::fs::write(out.join(".nojekyll"), "").expect("write");
+    // Nothing else changed: the dotfiles do not make the folder differ from the last build.
+    let result = build(site.path(), &out);
+    assert!(text(&result).contains("up to date"), "{}", text(&result));
+    change_one_incident(site.path());
+    let result = build(site.path(), &out);
+    assert!(result.status.success(), "{}", text(&result));
+    assert_eq!(
+        std::fs::read_to_string(out.join(".git")).expect("kept"),
+        "gitdir: /elsewhere\n"
+    );
+    assert!(out.join(".nojekyll").is_file());
+    assert!(out.join(".well-known/security.txt").is_file());
+    // Strays that are not dotfiles still go.
+    std::fs::write(out.join("stray.html"), "x").expect("write");
+    let result = build(site.path(), &out);
+    assert!(result.status.success(), "{}", text(&result));
+    assert!(!out.join("stray.html").exists());
+    assert!(out.join(".nojekyll").is_file());
+}

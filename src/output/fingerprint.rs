@@ -640,14 +640,15 @@ fn file_digest(path: &Path) -> std::io::Result<String> {
     Ok(to_hex(&hasher.finalize()))
 }
 
-/// Every entry of `out_dir` but the record itself, sorted by path, with the size, times and
+/// Every entry of `out_dir` but the record itself and the user's dotfiles (which builds leave
+/// alone, so a commit in a `.git` there does not make the next build render), sorted by path, with the size, times and
 /// inode of each file (folders read and files stated in parallel).
 fn manifest(out_dir: &Path) -> anyhow::Result<Vec<Entry>> {
     let stat = |e: &std::fs::DirEntry| e.metadata();
     let mut manifest: Vec<Entry> = par_walk(out_dir, "", false, &stat)
         .with_context(|| format!("reading {}", out_dir.display()))?
         .into_iter()
-        .filter(|(rel, _)| rel != FINGERPRINT)
+        .filter(|(rel, _)| rel != FINGERPRINT && !super::is_users_dotfile(Path::new(rel)))
         .map(|(rel, what)| match what {
             Found::File(meta) => file_entry(rel, &meta),
             Found::Dir => dir_entry(rel),

@@ -218,12 +218,19 @@ enum Existing {
     Other,
 }
 
-/// Everything under `out_dir` (not following links), by path relative to it.
+/// Everything under `out_dir` (not following links), by path relative to it, but the
+/// user's dotfiles at its top (`is_users_dotfile`), which a build neither lists nor removes.
 fn existing_entries(out_dir: &Path) -> anyhow::Result<HashMap<PathBuf, Existing>> {
     let mut out = HashMap::new();
     for entry in walkdir::WalkDir::new(out_dir)
         .min_depth(1)
         .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| {
+            !e.path()
+                .strip_prefix(out_dir)
+                .is_ok_and(super::is_users_dotfile)
+        })
     {
         let entry = entry.with_context(|| format!("reading {}", out_dir.display()))?;
         let rel = entry

@@ -46,6 +46,20 @@ const MARKER_TEXT: &str = "Made by sitrep: this folder is rewritten on every bui
 /// Prefix of the staging folders: beside a new output folder, inside an existing one.
 const STAGING_PREFIX: &str = ".sitrep-staging-";
 
+/// True for what a build leaves alone in an existing output folder: a top-level name that
+/// starts with `.` and is not one of sitrep's own (`.sitrep-…`), such as `.git` (a gh-pages
+/// worktree), `.nojekyll` or `.well-known`. The site itself never makes such a name.
+pub(crate) fn is_users_dotfile(rel: &Path) -> bool {
+    let mut parts = rel.components();
+    match parts.next() {
+        Some(Component::Normal(name)) => {
+            let name = name.to_string_lossy();
+            name.starts_with('.') && !name.starts_with(".sitrep-")
+        }
+        _ => false,
+    }
+}
+
 /// What the write stage did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteReport {
@@ -238,6 +252,75 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Refuses an output folder that holds one of the site's inputs (the site folder itself,
+/// `content/`, the theme, `geodata/`, Leaflet's files) or lies inside one that sitrep reads
+/// whole: a rebuild removes what the site does not make, so it would delete the sources, and
+/// an output inside the theme or content would be read back as input by the next build.
+pub fn check_placement(config: &crate::config::Config) -> anyhow::Result<()> {
+    let output = resolved(&config.output_dir);
+    let mut inputs = vec![
+        ("the site folder (--root)", config.root.clone()),
+        ("the content folder", config.root.join("content")),
+        ("the theme", config.theme_dir.clone()),
+        ("the boundary layers' folder", config.geodata_dir.clone()),
+        ("Leaflet's files", config.leaflet_dir.clone()),
+    ];
+    inputs.extend(
+        config
+            .mirror
+            .clone()
+            .map(|m| ("the boundary layers' mirror", m)),
+    );
+    for (what, input) in inputs {
+        let input = resolved(&input);
+        if input.starts_with(&output) {
+            bail!(
+                "refusing to build into {}: it holds {what} ({}), which a build would delete. Choose an --output folder outside the site's sources",
+                config.output_dir.display(),
+                input.display()
+            );
+        }
+        if what != "the site folder (--root)" && output.starts_with(&input) {
+            bail!(
+                "refusing to build into {}: it is inside {what} ({}), which every build reads. Choose an --output folder outside it (the default is public/ in the site folder)",
+                config.output_dir.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with links resolved, as far as it exists; the rest appended as
+/// written, with `.` and `..` applied.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                match part {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::CurDir => {}
+                    other => out.push(other.as_os_str()),
+                }
+            }
+            return out;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
 /// `Ok(true)` if the folder exists (marked or empty), `Ok(false)` if it does not.
 fn check_replaceable(out_dir: &Path) -> anyhow::Result<bool> {
     let meta = match std::fs::symlink_metadata(out_dir) {
@@ -245,16 +328,23 @@ fn check_replaceable(out_dir: &Path) -> anyhow::Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e).with_context(|| format!("inspecting {}", out_dir.display())),
     };
+    if meta.file_type().is_symlink() {
+        bail!(
+            "the output path {} is a symbolic link: give the folder it points to as --output (sitrep removes links inside its output, never follows them)",
+            out_dir.display()
+        );
+    }
     if !meta.is_dir() {
         bail!(
             "the output path {} exists and is not a folder; choose another --output",
             out_dir.display()
         );
     }
+    // A folder holding only the user's dotfiles (a fresh gh-pages worktree: `.git`) is empty.
     let empty = std::fs::read_dir(out_dir)
         .with_context(|| format!("reading {}", out_dir.display()))?
-        .next()
-        .is_none();
+        .filter_map(Result::ok)
+        .all(|e| is_users_dotfile(Path::new(&e.file_name())));
     let marked = std::fs::symlink_metadata(out_dir.join(MARKER)).is_ok_and(|m| m.is_file());
     if !empty && !marked {
         bail!(

@@ -348,6 +348,7 @@ pub fn build(
             load_inputs(config, progress)?
         }
     };
+    output::check_interrupted()?;
     // The record keeps the digest of the content bytes just read.
     if let (Some(inputs), Some(digest)) = (inputs.as_mut(), content.0.digest.clone()) {
         inputs.add_content(digest);

@@ -47,6 +47,13 @@ fn main() -> ExitCode {
                 ui.error(&error.to_string());
                 return ExitCode::from(1);
             }
+            if error
+                .chain()
+                .any(|cause| cause.is::<sitrep::output::Interrupted>())
+            {
+                ui.error(&sitrep::output::Interrupted.to_string());
+                return ExitCode::from(130);
+            }
             ui.error(&error.to_string());
             for cause in error.chain().skip(1) {
                 eprintln!("  Reason: {cause}");

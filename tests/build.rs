@@ -207,7 +207,9 @@ fn failed_build_leaves_previous_output_untouched() {
 #[test]
 fn refuses_to_replace_a_folder_it_did_not_make() {
     let site = fixture_site("minimal");
-    let out = site.path().join("content");
+    let out = site.path().join("notes");
+    std::fs::create_dir_all(out.join("sub")).expect("mkdir");
+    std::fs::write(out.join("sub/precious.txt"), "keep").expect("write");
     let before = read_tree(&out);
     let result = build(site.path(), &out, "https://example.org/");
     assert_eq!(result.status.code(), Some(2), "{}", text(&result));

@@ -430,3 +430,63 @@ fn the_users_dotfiles_in_the_output_folder_are_kept() {
     assert!(!out.join("stray.html").exists());
     assert!(out.join(".nojekyll").is_file());
 }
+
+#[test]
+fn a_rebuild_interrupted_by_ctrl_c_leaves_the_folder_as_it_was() {
+    if !common::repo_root()
+        .join("../shared/geodata/pak-adm2.geojson")
+        .is_file()
+    {
+        eprintln!("skipped: no geodata mirror (../shared/geodata)");
+        return;
+    }
+    // A synthetic site large enough that the rebuild is still rendering when the signal
+    // comes: it is sent as soon as the staging folder appears in the output folder.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = tmp.path().join("site");
+    let made = sitrep(
+        &common::repo_root(),
+        &["synth", "-n", "4000", "--out", site.to_str().expect("utf8")],
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let out = tmp.path().join("public");
+    assert!(build(&site, &out).status.success());
+    let before = stamps(&out);
+    let config = site.join("sitrep.toml");
+    let text_before = std::fs::read_to_string(&config).expect("read");
+    let retitled = text_before.replacen("title = \"", "title = \"Renamed ", 1);
+    assert_ne!(retitled, text_before);
+    std::fs::write(&config, retitled).expect("write");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .arg("--root")
+        .arg(&site)
+        .args(["build", "--output", out.to_str().expect("utf8")])
+        .env("SITREP_TODAY", "2025-06-30")
+        .env("SITREP_LEAFLET_DIR", common::leaflet_dir())
+        .env_remove("SITREP_GEODATA_MIRROR")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sitrep");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while leftovers(&out).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no staging folder appeared"
+        );
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the build ended first"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let result = child.wait_with_output().expect("wait");
+    assert_eq!(result.status.code(), Some(130), "{}", text(&result));
+    assert!(text(&result).contains("interrupted"), "{}", text(&result));
+    assert_eq!(stamps(&out), before, "the folder changed");
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+}

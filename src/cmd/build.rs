@@ -15,6 +15,7 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         output_dir: args.output.clone(),
     };
     let config = Config::load(root, &overrides)?;
+    sitrep::output::stop_cleanly_on_interrupt()?;
     let summary = sitrep::build(&config, args.force, &|step| ui.progress(step))?;
     ui.clear_progress();
     for warning in &summary.geo_warnings {

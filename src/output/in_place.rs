@@ -85,7 +85,11 @@ impl InPlace {
 
     /// Updates `out_dir` to hold exactly the files given (see `update_in_place`); returns
     /// the files and bytes written and the entries removed.
-    pub(super) fn commit(self, out_dir: &Path) -> anyhow::Result<(usize, u64, usize)> {
+    pub(super) fn commit(
+        self,
+        out_dir: &Path,
+        stop: &super::Stop,
+    ) -> anyhow::Result<(usize, u64, usize)> {
         let mut relative = self
             .relative
             .into_inner()
@@ -102,6 +106,7 @@ impl InPlace {
             &dirs,
             (self.staging.path(), &changed),
             out_dir,
+            stop,
         )?;
         // Holds only what the update set aside: removed before the fingerprint lists the
         // folder.
@@ -282,6 +287,7 @@ fn update_in_place(
     dirs: &BTreeSet<PathBuf>,
     (staging, changed): (&Path, &[Staged]),
     out_dir: &Path,
+    stop: &super::Stop,
 ) -> anyhow::Result<(usize, u64, usize)> {
     let wanted: BTreeSet<&Path> = relative.iter().map(PathBuf::as_path).collect();
     // What stands where a folder or file of the new site must go but has the wrong kind (a
@@ -303,8 +309,13 @@ fn update_in_place(
     conflicts.sort();
     let mut log = undo::UndoLog::new(out_dir, staging.join(ASIDE))?;
     let mut removed = 0;
+    // An interruption (`stop`) at any step before the last undoes the steps taken.
+    let interrupted = || super::stop_if(stop);
     // 1. The conflicts go first, each with its contents.
     for rel in &conflicts {
+        if let Err(e) = interrupted() {
+            return Err(log.undo(e));
+        }
         // An earlier conflict may have taken it with its folder already.
         if !existing.contains_key(rel) {
             continue;
@@ -329,6 +340,7 @@ fn update_in_place(
         .par_iter()
         .with_max_len(crate::FILES_PER_TASK)
         .map(|staged| {
+            interrupted()?;
             let replaces = existing.get(&staged.rel) == Some(&Existing::File);
             log.place(
                 &staging.join(staged.number.to_string()),
@@ -349,6 +361,9 @@ fn update_in_place(
     }
     let written = changed.len();
     let bytes_written = changed.iter().map(|staged| staged.size).sum();
+    if let Err(e) = interrupted() {
+        return Err(log.undo(e));
+    }
     // 4. The marker (an empty folder has none yet).
     if existing.get(Path::new(MARKER)) != Some(&Existing::File) {
         if let Err(e) = log.write_marker(Path::new(MARKER), MARKER_TEXT) {
@@ -376,6 +391,9 @@ fn update_in_place(
     for rel in stale {
         if rel.ancestors().skip(1).any(|parent| moved.contains(parent)) {
             continue;
+        }
+        if let Err(e) = interrupted() {
+            return Err(log.undo(e));
         }
         if let Err(e) = log.move_aside(rel) {
             return Err(log.undo(e));

@@ -23,7 +23,7 @@
 //!   rebuild with nothing changed renders and writes nothing.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::{bail, Context as _};
@@ -45,6 +45,53 @@ const MARKER_TEXT: &str = "Made by sitrep: this folder is rewritten on every bui
 
 /// Prefix of the staging folders: beside a new output folder, inside an existing one.
 const STAGING_PREFIX: &str = ".sitrep-staging-";
+
+/// Set when the user interrupts a build (Ctrl-C, SIGTERM; `stop_cleanly_on_interrupt`): the
+/// write stage stops at its next step and the output folder is left as it was.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// What a build stops with when interrupted (exit code 130).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted: the output folder was left as it was")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Makes Ctrl-C and SIGTERM stop a build cleanly: nothing half-written stays in the output
+/// folder, and an update already being applied is undone. A second one ends sitrep at once.
+pub fn stop_cleanly_on_interrupt() -> anyhow::Result<()> {
+    ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    })
+    .context("installing the Ctrl-C handler")
+}
+
+/// `Err(Interrupted)` once the build has been interrupted.
+pub fn check_interrupted() -> anyhow::Result<()> {
+    stop_if(&interrupted)
+}
+
+/// Whether to stop now: `interrupted` in a build, anything in tests.
+type Stop = dyn Fn() -> bool + Sync;
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+fn stop_if(stop: &Stop) -> anyhow::Result<()> {
+    if stop() {
+        Err(Interrupted.into())
+    } else {
+        Ok(())
+    }
+}
 
 /// True for what a build leaves alone in an existing output folder: a top-level name that
 /// starts with `.` and is not one of sitrep's own (`.sitrep-…`), such as `.git` (a gh-pages
@@ -154,6 +201,15 @@ impl Target {
     /// scratch (what it wrote, stated as it was written; renaming the folder into place
     /// changes none of it).
     pub fn commit_listed(self) -> anyhow::Result<(WriteReport, Option<Vec<fingerprint::Entry>>)> {
+        self.commit_unless(&interrupted)
+    }
+
+    /// `commit_listed`, stopping (and undoing what it did) as soon as `stop` says so.
+    fn commit_unless(
+        self,
+        stop: &Stop,
+    ) -> anyhow::Result<(WriteReport, Option<Vec<fingerprint::Entry>>)> {
+        stop_if(stop)?;
         let files = self.files.into_inner();
         let bytes = self.bytes.into_inner();
         match self.how {
@@ -171,7 +227,7 @@ impl Target {
                 Ok((report, Some(listed)))
             }
             How::InPlace(update) => {
-                let (written, bytes_written, removed) = update.commit(&self.out_dir)?;
+                let (written, bytes_written, removed) = update.commit(&self.out_dir, stop)?;
                 let report = WriteReport {
                     files,
                     bytes,
@@ -191,6 +247,7 @@ impl Sink for Target {
     /// Cold: writes the file into the staging folder. In place: compares it with the file in
     /// the output folder and stages it only if its bytes differ.
     fn put(&self, file: OutputFile) -> anyhow::Result<()> {
+        check_interrupted()?;
         let size = match &self.how {
             How::Cold(staging) => staging.stage(&file.path, |target| {
                 Ok((write_stated(target, &file.bytes)?, file.bytes.len() as u64))
@@ -221,6 +278,7 @@ impl Sink for Target {
         path: &str,
         pieces: &mut dyn Iterator<Item = &[u8]>,
     ) -> anyhow::Result<()> {
+        check_interrupted()?;
         let size = match &self.how {
             How::Cold(staging) => staging.stage(path, |target| write_pieces_stated(target, pieces)),
             How::InPlace(update) => update.update(&self.out_dir, path, |current, staged| {
@@ -528,6 +586,30 @@ mod tests {
             target.put(f)?;
         }
         Ok(target)
+    }
+
+    #[test]
+    fn an_update_interrupted_part_way_is_undone() -> anyhow::Result<()> {
+        // Interrupted at each step of the commit in turn, until there is no step left to
+        // interrupt: the folder is always as it was.
+        for trip_at in 1.. {
+            let tmp = tempfile::tempdir()?;
+            let out = tmp.path().join("public");
+            folder_before_a_failed_update(&out)?;
+            let before = snapshot(&out);
+            let asked = AtomicUsize::new(0);
+            let stop = move || asked.fetch_add(1, Ordering::SeqCst) + 1 >= trip_at;
+            let Err(error) = the_next_build(&out, None)?.commit_unless(&stop) else {
+                // Conflict, three files to place, the marker, stale entries: at least 5.
+                assert!(trip_at > 5, "only {trip_at} points to stop at");
+                break;
+            };
+            assert!(error.chain().any(|c| c.is::<Interrupted>()), "{error:#}");
+            assert_eq!(snapshot(&out), before, "interrupted at step {trip_at}");
+            let beside: Vec<_> = std::fs::read_dir(tmp.path())?.collect();
+            assert_eq!(beside.len(), 1, "left beside the folder: {beside:?}");
+        }
+        Ok(())
     }
 
     #[test]

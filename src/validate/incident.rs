@@ -185,9 +185,34 @@ pub fn check(
         Some(end_date)
     });
     let updated = raw.updated.as_ref().and_then(|u| {
-        date_of(loaded, u, "updated")
+        let updated = date_of(loaded, u, "updated")
             .map_err(|d| diags.push(d))
-            .ok()
+            .ok()?;
+        if updated > ctx.today {
+            diags.push(
+                loaded
+                    .error_on(
+                        u,
+                        "future-date",
+                        format!("updated {updated} is in the future"),
+                    )
+                    .with_hint("give the date the record was last revised: today or earlier"),
+            );
+        }
+        if let Some(start) = date.filter(|&start| updated < start) {
+            diags.push(
+                loaded
+                    .error_on(
+                        u,
+                        "updated-before-date",
+                        format!("updated {updated} is before the incident's date {start}"),
+                    )
+                    .with_hint(
+                        "`updated` is when the record was revised, which is after the incident",
+                    ),
+            );
+        }
+        Some(updated)
     });
 
     // Vocabularies.
@@ -253,10 +278,7 @@ pub fn check(
         if let Some(d) = placeholder(loaded, &p.actor, "actor") {
             diags.push(d);
         } else if !actors.contains(actor.as_str()) {
-            let hint = match suggest(actor, actors.iter().copied()) {
-                Some(s) => format!("did you mean '{s}'? Actors are the file names under content/actors/"),
-                None => format!("add content/actors/{actor}.toml (sitrep new actor) or use an existing actor slug"),
-            };
+            let hint = ctx.actor_names.hint(actor);
             diags.push(
                 loaded
                     .error_on(
@@ -293,7 +315,22 @@ pub fn check(
                     .with_hint("add `by = \"…\"`: who claims, attributes, suspects or disputes it, and the outlet that reports it"),
             );
         }
-        if let Some(attribution) = attribution {
+        let repeat = perpetrators.iter().any(|q: &Perpetrator| {
+            Some(q.attribution) == attribution && &q.actor == actor && q.by == by
+        });
+        if repeat {
+            diags.push(
+                loaded
+                    .warning_on(
+                        &p.actor,
+                        "duplicate-term",
+                        format!(
+                            "actor '{actor}' is listed twice with the same attribution and `by`"
+                        ),
+                    )
+                    .with_hint("remove the repeated [[perpetrators]] table"),
+            );
+        } else if let Some(attribution) = attribution {
             perpetrators.push(Perpetrator {
                 actor: actor.clone(),
                 attribution,
@@ -326,7 +363,14 @@ pub fn check(
         diags.extend(placeholder(loaded, note, "casualties_note"));
     }
     let mut related = Vec::new();
-    for r in &raw.related {
+    let repeated_related = super::repeats(loaded, "related", &raw.related, &mut diags);
+    let repeated_tags = super::repeats(loaded, "tags", &raw.tags, &mut diags);
+    for (_, r) in raw
+        .related
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !repeated_related.contains(i))
+    {
         let rid = r.get_ref();
         if rid == &id {
             diags.push(
@@ -353,7 +397,12 @@ pub fn check(
         }
     }
     let mut tags = Vec::new();
-    for t in &raw.tags {
+    for (_, t) in raw
+        .tags
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !repeated_tags.contains(i))
+    {
         if is_slug(t.get_ref()) {
             tags.push(t.get_ref().clone());
         } else {

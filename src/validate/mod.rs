@@ -39,6 +39,51 @@ pub struct Lookup<'a> {
     pub regions: &'a RegionTree,
     pub layers: &'a [Layer],
     pub today: NaiveDate,
+    pub actor_names: &'a ActorNames,
+}
+
+/// Every name each actor goes by (its slug, name, short name and aliases), so that an
+/// unknown actor written by name is pointed to the right slug.
+pub struct ActorNames(Vec<(String, String)>);
+
+impl ActorNames {
+    pub fn of(raw: &RawContent) -> ActorNames {
+        let mut names = Vec::new();
+        for loaded in &raw.actors {
+            let a = &loaded.value;
+            let slug = &loaded.slug;
+            names.push((slug.clone(), slug.clone()));
+            names.push((a.name.get_ref().clone(), slug.clone()));
+            names.extend(a.short_name.iter().map(|n| (n.clone(), slug.clone())));
+            names.extend(a.aliases.iter().map(|n| (n.clone(), slug.clone())));
+        }
+        ActorNames(names)
+    }
+
+    /// What to write instead of the unknown actor `word`.
+    pub fn hint(&self, word: &str) -> String {
+        let lower = word.trim().to_lowercase();
+        if let Some((name, slug)) = self.0.iter().find(|(n, _)| n.to_lowercase() == lower) {
+            return format!(
+                "'{name}' is a name of the actor '{slug}': write \"{slug}\" (actors are named by their file name under content/actors/)"
+            );
+        }
+        match suggest(word, self.0.iter().map(|(n, _)| n.as_str())) {
+            Some(near) => {
+                let slug = self.0.iter().find(|(n, _)| *n == near).map_or(near.as_str(), |(_, s)| s.as_str());
+                if near == slug {
+                    format!("did you mean '{slug}'? Actors are the file names under content/actors/")
+                } else {
+                    format!("did you mean '{slug}' ({near})? Actors are the file names under content/actors/")
+                }
+            }
+            None => format!(
+                "add content/actors/{}.toml (sitrep new actor --name \"{}\") or use an existing actor's file name",
+                crate::regions::slugify(word),
+                word.trim()
+            ),
+        }
+    }
 }
 
 /// Checks and links all content. Records with errors are left out of the atlas; the
@@ -85,10 +130,12 @@ pub fn link_with(
         memo.prepare(raw, ctx.today, &actor_slugs, &incident_ids);
     }
     place::add_countries(raw, ctx.regions);
+    let actor_names = ActorNames::of(raw);
     let lookup = Lookup {
         regions: ctx.regions,
         layers: ctx.layers,
         today: ctx.today,
+        actor_names: &actor_names,
     };
     let checked: Vec<(Option<Arc<Incident>>, Vec<Diagnostic>)> = match memo {
         Some(memo) => raw
@@ -116,7 +163,13 @@ pub fn link_with(
     }
     incident::check_duplicates(raw, &incidents, &mut diagnostics);
     incidents.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-    let briefs = records::briefs(raw, ctx, &actor_slugs, &incident_ids, &mut diagnostics);
+    let briefs = records::briefs(
+        raw,
+        ctx,
+        (&actor_slugs, &actor_names),
+        &incident_ids,
+        &mut diagnostics,
+    );
     let region_notes = records::region_notes(raw, ctx.regions, &mut diagnostics);
     let atlas = Atlas {
         incidents,
@@ -174,6 +227,33 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter(|(score, _)| *score >= 0.82)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c.to_string())
+}
+
+/// Warns (`duplicate-term`) about each item of the list `field` that repeats an earlier one
+/// (ignoring case and surrounding space); returns the positions of the repeats, to leave out.
+pub fn repeats<T>(
+    loaded: &Loaded<T>,
+    field: &str,
+    list: &[Spanned<String>],
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    let mut out = BTreeSet::new();
+    for (i, item) in list.iter().enumerate() {
+        if !seen.insert(item.get_ref().trim().to_lowercase()) {
+            out.insert(i);
+            diags.push(
+                loaded
+                    .warning_on(
+                        item,
+                        "duplicate-term",
+                        format!("'{}' is listed twice in `{field}`", item.get_ref()),
+                    )
+                    .with_hint("remove the repeat"),
+            );
+        }
+    }
+    out
 }
 
 /// "did you mean 'X'?" or the list of allowed terms.

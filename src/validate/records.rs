@@ -54,6 +54,11 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
                 .map(|(_, slug)| slug.as_str()),
         )
         .collect();
+    let parents: BTreeMap<&str, &str> = raw
+        .actors
+        .iter()
+        .filter_map(|l| Some((l.slug.as_str(), l.value.parent.as_ref()?.get_ref().as_str())))
+        .collect();
     let mut out = Vec::new();
     for loaded in &raw.actors {
         let a = &loaded.value;
@@ -95,7 +100,29 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
             );
         }
         if let Some(parent) = &a.parent {
-            if !slugs.contains(parent.get_ref().as_str()) || parent.get_ref() == &loaded.slug {
+            if parent.get_ref() == &loaded.slug {
+                diags.push(
+                    loaded
+                        .error_on(
+                            parent,
+                            "self-reference",
+                            "an actor cannot be its own parent",
+                        )
+                        .with_hint(
+                            "name the group it split from or belongs to, or remove `parent`",
+                        ),
+                );
+            } else if let Some(path) = parent_loop(&loaded.slug, &parents) {
+                diags.push(
+                    loaded
+                        .error_on(
+                            parent,
+                            "parent-loop",
+                            format!("the parents make a loop: {}", path.join(" → ")),
+                        )
+                        .with_hint("an actor cannot descend from itself; remove `parent` from one of these actors"),
+                );
+            } else if !slugs.contains(parent.get_ref().as_str()) {
                 let hint = suggest(parent.get_ref(), slugs.iter().copied())
                     .map_or("use the slug of another actor".to_string(), |s| {
                         format!("did you mean '{s}'?")
@@ -154,10 +181,34 @@ pub fn actors(raw: &RawContent, diags: &mut Vec<Diagnostic>) -> Vec<Actor> {
     out
 }
 
+/// The items of `list` but those at `left_out`.
+fn without(list: &[toml::Spanned<String>], left_out: &BTreeSet<usize>) -> Vec<String> {
+    list.iter()
+        .enumerate()
+        .filter(|(i, _)| !left_out.contains(i))
+        .map(|(_, item)| item.get_ref().clone())
+        .collect()
+}
+
+/// The chain of parents from `slug` back to itself, if following them leads there.
+fn parent_loop<'a>(slug: &'a str, parents: &BTreeMap<&'a str, &'a str>) -> Option<Vec<&'a str>> {
+    let mut path = vec![slug];
+    let mut at = slug;
+    // A chain longer than the number of actors has entered a loop not through `slug`.
+    for _ in 0..parents.len() {
+        at = parents.get(at)?;
+        path.push(at);
+        if at == slug {
+            return Some(path);
+        }
+    }
+    None
+}
+
 pub fn briefs(
     raw: &RawContent,
     ctx: &mut Context,
-    actors: &BTreeSet<&str>,
+    (actors, actor_names): (&BTreeSet<&str>, &super::ActorNames),
     incidents: &BTreeMap<&str, usize>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Brief> {
@@ -210,7 +261,15 @@ pub fn briefs(
         });
         let home = ctx.regions.home_country.clone();
         let mut regions = Vec::new();
-        for r in &b.regions {
+        let repeated_regions = super::repeats(loaded, "regions", &b.regions, diags);
+        let repeated_actors = super::repeats(loaded, "actors", &b.actors, diags);
+        let repeated_incidents = super::repeats(loaded, "incidents", &b.incidents, diags);
+        for (_, r) in b
+            .regions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !repeated_regions.contains(i))
+        {
             let name = r.get_ref();
             let found = ctx
                 .regions
@@ -224,6 +283,8 @@ pub fn briefs(
                         .position(|reg| reg.name.eq_ignore_ascii_case(name))
                 });
             match found {
+                // Two spellings of one region count once.
+                Some(i) if regions.contains(&i) => {}
                 Some(i) => regions.push(i),
                 None => {
                     let names: Vec<&str> = ctx
@@ -242,10 +303,7 @@ pub fn briefs(
         }
         for a in &b.actors {
             if !actors.contains(a.get_ref().as_str()) {
-                let hint = suggest(a.get_ref(), actors.iter().copied()).map_or(
-                    "use an actor slug (file name under content/actors/)".to_string(),
-                    |s| format!("did you mean '{s}'?"),
-                );
+                let hint = actor_names.hint(a.get_ref());
                 diags.push(
                     loaded
                         .error_on(
@@ -306,8 +364,8 @@ pub fn briefs(
                 .map(|s| s.get_ref().trim().to_string())
                 .unwrap_or_default(),
             regions,
-            actors: b.actors.iter().map(|a| a.get_ref().clone()).collect(),
-            incidents: b.incidents.iter().map(|a| a.get_ref().clone()).collect(),
+            actors: without(&b.actors, &repeated_actors),
+            incidents: without(&b.incidents, &repeated_incidents),
             sources,
             body: b.body.clone(),
         });

@@ -98,8 +98,11 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     }
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
+    // A byte-order mark is no column an editor shows.
+    let line_start = before
+        .rfind('\n')
+        .map_or(before.strip_prefix('\u{feff}').map_or(0, |_| 3), |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 
@@ -226,6 +229,14 @@ impl std::error::Error for ContentErrors {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let text = "\u{feff}titl = 1\nx = 2\n";
+        assert_eq!(line_column(text, 3), (1, 1));
+        assert_eq!(line_column(text, 8), (1, 6));
+        assert_eq!(line_column(text, 0), (1, 1));
+    }
 
     #[test]
     fn line_and_column_count_characters() {

@@ -266,11 +266,34 @@ fn parse_markdown<T: MarkdownRecord>(
 ) -> Result<Loaded<T>, Diagnostic> {
     let text = &source.text;
     let Some((fm_start, fm_end, body_start)) = split_front_matter(text) else {
-        if front_matter_required || text.starts_with("+++") {
-            let d = Diagnostic::error(&source.path, "missing-front-matter", "this file has no `+++` front matter")
-                .at(text, 0)
-                .with_hint("start the file with a line `+++`, TOML fields (title, date, …), then another line `+++`, then the Markdown body");
-            return Err(d);
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let opened = body.starts_with("+++");
+        let opened_late = !opened && body.trim_start().starts_with("+++");
+        if front_matter_required || opened || opened_late {
+            let (message, hint, at) = if opened {
+                (
+                    "the `+++` front matter is not closed",
+                    "end the TOML fields with a line holding just `+++`, then write the Markdown body",
+                    text.len(),
+                )
+            } else if opened_late {
+                (
+                    "the `+++` front matter must start on the first line",
+                    "remove the blank lines or spaces before the opening `+++`",
+                    0,
+                )
+            } else {
+                (
+                    "this file has no `+++` front matter",
+                    "start the file with a line `+++`, TOML fields (title, date, …), then another line `+++`, then the Markdown body",
+                    0,
+                )
+            };
+            return Err(
+                Diagnostic::error(&source.path, "missing-front-matter", message)
+                    .at(text, at)
+                    .with_hint(hint),
+            );
         }
         return Ok(Loaded {
             source: source.clone(),
@@ -481,14 +504,22 @@ fn explain_wrong_type(
     ]
     .contains(&expected);
     if found_text && number {
-        return Some((
-            format!("{field} must be a number, not text in quotes"),
+        let text = unquote(covered);
+        // Only where the text is a number already; "30°10′47″N" is not one.
+        let how = if text.trim().parse::<f64>().is_ok() {
+            format!("remove the quotes: {} = {}", key_or("lat"), text.trim())
+        } else if key == Some("lat") || key == Some("lon") {
             format!(
-                "remove the quotes: {} = {}",
-                key_or("lat"),
-                unquote(covered)
-            ),
-        ));
+                "write decimal degrees without quotes, e.g. {} = 30.1798 (convert degrees, minutes and seconds as d + m/60 + s/3600; south and west are negative)",
+                key_or("lat")
+            )
+        } else {
+            format!(
+                "write a plain number without quotes, e.g. {} = 12",
+                key_or("killed")
+            )
+        };
+        return Some((format!("{field} must be a number, not text in quotes"), how));
     }
     if found_text && expected.contains("datetime") {
         return Some((

@@ -250,8 +250,20 @@ fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
     for (event, range) in
         Parser::new_ext(markdown, crate::render::markdown::options()).into_offset_iter()
     {
-        let Event::Start(Tag::Link { dest_url, .. }) = event else {
-            continue;
+        let (dest_url, image) = match event {
+            Event::Start(Tag::Link { dest_url, .. }) => (dest_url, false),
+            Event::Start(Tag::Image { dest_url, .. }) => (dest_url, true),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                for src in off_site_img_sources(&html) {
+                    out.push(Found::Always(off_site_image(
+                        source,
+                        offset + range.start,
+                        &src,
+                    )));
+                }
+                continue;
+            }
+            _ => continue,
         };
         let dest = dest_url.trim();
         let diag = |kind, message: String, hint: &str| {
@@ -260,6 +272,16 @@ fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
                 .with_snippet(dest.to_string())
                 .with_hint(hint.to_string())
         };
+        let off_site =
+            matches!(url_scheme(dest).as_deref(), Some("http" | "https")) || dest.starts_with("//");
+        if image && off_site {
+            out.push(Found::Always(off_site_image(
+                source,
+                offset + range.start,
+                dest,
+            )));
+            continue;
+        }
         match url_scheme(dest) {
             Some(scheme) if matches!(scheme.as_str(), "http" | "https" | "mailto") => continue,
             Some(scheme) => {
@@ -277,6 +299,44 @@ fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
         out.push(Found::Internal(path.to_string(), diag("broken-link", format!("link '{dest}' leads to no page of the site"), "check the id or slug; pages are /incidents/<id>/, /briefs/<slug>/, /actors/<slug>/, /regions/<province>/<district>/")));
     }
     out
+}
+
+/// An image from another host: the site makes no request to other hosts, and its
+/// Content-Security-Policy would block the image, leaving a broken one on the page.
+fn off_site_image(source: &SourceText, at: usize, src: &str) -> Diagnostic {
+    Diagnostic::error(
+        &source.path,
+        "off-site-image",
+        format!("image '{src}' is on another host; the site loads nothing from other hosts, so it would show as broken"),
+    )
+    .at(&source.text, at)
+    .with_snippet(src.to_string())
+    .with_hint("copy the image into the theme's static/ folder and write ![description](/static/…), or link to it: [description](https://…)")
+}
+
+/// The `src` of every `<img>` in a fragment of raw HTML that points to another host.
+fn off_site_img_sources(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for (at, _) in lower.match_indices("<img") {
+        let tag_end = lower[at..].find('>').map_or(lower.len(), |e| at + e);
+        let Some(src) = lower[at..tag_end].find("src=").map(|p| at + p + 4) else {
+            continue;
+        };
+        let value = html[src..tag_end].trim_start_matches(['"', '\'']);
+        let value = value
+            .split(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        let lower_value = value.to_ascii_lowercase();
+        if lower_value.starts_with("http:")
+            || lower_value.starts_with("https:")
+            || lower_value.starts_with("//")
+        {
+            found.push(value.to_string());
+        }
+    }
+    found
 }
 
 /// The lower-case scheme of an absolute URL (`javascript` in `JavaScript:x`), if it has one.
@@ -312,6 +372,30 @@ impl IntoWarning for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_images_on_other_hosts() {
+        assert_eq!(
+            off_site_img_sources(
+                r#"<p><IMG alt="x" SRC="https://evil.example/p.png"> <img src='//cdn.example/a.png'> <img src="/static/ok.png"></p>"#
+            ),
+            vec!["https://evil.example/p.png", "//cdn.example/a.png"]
+        );
+        let source = SourceText {
+            path: "content/briefs/b.md".into(),
+            text: "![a](https://x.example/a.png) ![b](/static/b.png) [c](https://x.example/)"
+                .into(),
+        };
+        let found = scan_text(&source, &source.text, 0);
+        let off_site: Vec<_> = found
+            .iter()
+            .filter_map(|f| match f {
+                Found::Always(d) if d.kind == "off-site-image" => Some(d.snippet.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(off_site, vec![Some("https://x.example/a.png".to_string())]);
+    }
 
     #[test]
     fn detects_stripped_html() {

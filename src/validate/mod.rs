@@ -258,10 +258,24 @@ pub fn repeats<T>(
 
 /// "did you mean 'X'?" or the list of allowed terms.
 pub fn term_hint<'a>(word: &str, terms: impl Iterator<Item = &'a str> + Clone) -> String {
-    match suggest(word, terms.clone()) {
-        Some(s) => format!("did you mean '{s}'?"),
-        None => format!("use one of: {}", terms.collect::<Vec<_>>().join(", ")),
+    /// Longer lists (the districts) are cut to the nearest names.
+    const LISTED: usize = 12;
+    if let Some(s) = suggest(word, terms.clone()) {
+        return format!("did you mean '{s}'?");
     }
+    let mut all: Vec<&str> = terms.collect();
+    if all.len() <= LISTED {
+        return format!("use one of: {}.", all.join(", "));
+    }
+    let lower = word.to_lowercase();
+    let score = |t: &str| strsim::jaro_winkler(&lower, &t.to_lowercase());
+    all.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
+    let total = all.len();
+    all.truncate(LISTED / 2);
+    format!(
+        "no name is close; the nearest of the {total} are: {}.",
+        all.join(", ")
+    )
 }
 
 /// A TOML date field as a calendar date, or a diagnostic.

@@ -180,10 +180,20 @@ pub fn place(
             diags.push(p);
         } else if found.is_none() {
             let names = ctx.regions.names(&iso, Level::District);
+            let hint = match ctx.regions.find(&iso, Level::Province, d.get_ref()) {
+                Some(p) => format!(
+                    "{} is a province, not a district: write province = \"{}\" and, if known, the district",
+                    ctx.regions.regions[p].name, ctx.regions.regions[p].name
+                ),
+                None => format!(
+                    "{} Other spellings can be added to content/regions/aliases.toml",
+                    term_hint(d.get_ref(), names.iter().copied())
+                ),
+            };
             diags.push(
                 loaded
                     .error_on(d, "unknown-district", format!("unknown district '{}'", d.get_ref()))
-                    .with_hint(format!("{} Other spellings can be added to content/regions/aliases.toml", term_hint(d.get_ref(), names.iter().copied()))),
+                    .with_hint(hint),
             );
         }
         found

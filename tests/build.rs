@@ -416,3 +416,40 @@ fn downloads_hold_every_incident_once_in_each_format() {
     let atom = std::fs::read_to_string(out.join("atom.xml")).expect("atom");
     assert!(atom.contains("https://example.org/atlas/incidents/2024-08-01-abroad/"));
 }
+
+#[test]
+fn a_template_error_is_a_positioned_diagnostic_in_every_check_format() {
+    let site = fixture_site("minimal");
+    let theme = site.path().join("theme");
+    common::copy_dir(&common::repo_root().join("themes/default"), &theme);
+    common::set_theme(site.path(), "./theme");
+    let base = theme.join("templates/base.html");
+    let text_before = std::fs::read_to_string(&base).expect("read");
+    let broken = text_before.replacen("<main", "{{ nosuch.var.x }}<main", 1);
+    assert_ne!(broken, text_before);
+    let line = broken[..broken.find("{{ nosuch").expect("inserted")]
+        .matches('\n')
+        .count()
+        + 1;
+    std::fs::write(&base, broken).expect("write");
+    let json = sitrep(site.path(), &["check", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2), "{}", text(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["file"], "theme/templates/base.html", "{doc:#}");
+    assert_eq!(d["line"], line, "{doc:#}");
+    assert_eq!(d["column"], 4, "{doc:#}");
+    assert_eq!(d["kind"], "template-error", "{doc:#}");
+    assert!(
+        d["message"].as_str().unwrap_or("").contains("nosuch"),
+        "{doc:#}"
+    );
+    let github = sitrep(site.path(), &["check", "--format", "github"]);
+    assert!(
+        String::from_utf8_lossy(&github.stdout).starts_with(&format!(
+            "::error file=theme/templates/base.html,line={line},col=4,title=template-error::"
+        )),
+        "{}",
+        text(&github)
+    );
+}

@@ -16,23 +16,26 @@ pub fn run(root: &Path, args: &CheckArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
         Ok(d) => d,
         Err(e) => match e.downcast::<ContentErrors>() {
             Ok(ContentErrors(d)) => d,
-            Err(e) => return Err(e),
+            Err(e) => {
+                // A template error is reported like any other problem (CI reads the JSON or
+                // the annotations), with exit code 2 as a template failure.
+                let config = Config::load(root, &Overrides::default()).ok();
+                let Some(d) = config.and_then(|c| sitrep::render::template_diagnostic(&e, &c))
+                else {
+                    return Err(e);
+                };
+                ui.clear_progress();
+                report(args.format, &[d], ui, true);
+                ui.error("check failed: a template does not render");
+                return Ok(ExitCode::from(2));
+            }
         },
     };
     ui.clear_progress();
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let failed = errors > 0 || (args.deny_warnings && warnings > 0);
-    match args.format {
-        Format::Human => {
-            // Quiet still shows whatever makes the check fail.
-            if !ui.quiet || failed {
-                eprint!("{}", diagnostic::render_human(&diagnostics, ui.colour));
-            }
-        }
-        Format::Json => println!("{}", diagnostic::render_json(&diagnostics)),
-        Format::Github => print!("{}", diagnostic::render_github(&diagnostics)),
-    }
+    report(args.format, &diagnostics, ui, failed);
     let summary = format!(
         "{errors} error{}, {warnings} warning{} in {:.2} s",
         plural(errors),
@@ -45,6 +48,20 @@ pub fn run(root: &Path, args: &CheckArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     } else {
         ui.success(&format!("check passed: {summary}"));
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Prints the diagnostics in the chosen format (human: on stderr, not at all with --quiet
+/// unless the check fails).
+fn report(format: Format, diagnostics: &[diagnostic::Diagnostic], ui: &Ui, failed: bool) {
+    match format {
+        Format::Human => {
+            if !ui.quiet || failed {
+                eprint!("{}", diagnostic::render_human(diagnostics, ui.colour));
+            }
+        }
+        Format::Json => println!("{}", diagnostic::render_json(diagnostics)),
+        Format::Github => print!("{}", diagnostic::render_github(diagnostics)),
     }
 }
 

@@ -42,6 +42,7 @@ use anyhow::Context as _;
 
 use crate::atlas::Atlas;
 use crate::config::Config;
+use crate::diagnostic::Diagnostic;
 use crate::geo::Layer;
 use crate::index::SiteIndex;
 use crate::regions::RegionTree;
@@ -470,6 +471,48 @@ const fn byte_set(bytes: &[u8]) -> [bool; 256] {
 }
 
 /// Tera errors keep the useful part in their sources; flatten them into one message.
+/// A template error in `error`'s chain as a positioned diagnostic on the template's file
+/// (Tera names it as `--> name:line:column` followed by the line), so that `check` in every
+/// format and `serve`'s overlay can point at it. None when no cause names a template.
+pub fn template_diagnostic(error: &anyhow::Error, config: &Config) -> Option<Diagnostic> {
+    let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+    let (at, cause) = chain
+        .iter()
+        .enumerate()
+        .find_map(|(i, c)| Some((i, c.find("--> ").map(|p| (c, p))?)))?;
+    let (cause, arrow) = cause;
+    let located = cause[arrow + 4..].lines().next()?.trim();
+    let mut parts = located.rsplitn(3, ':');
+    let column: usize = parts.next()?.parse().ok()?;
+    let line: usize = parts.next()?.parse().ok()?;
+    let name = parts.next()?;
+    let message = cause[..arrow]
+        .trim()
+        .trim_start_matches("error:")
+        .trim()
+        .to_string();
+    let snippet = cause[arrow..]
+        .lines()
+        .find_map(|l| l.split_once(" | ").map(|(_, code)| code.trim().to_string()))
+        .filter(|code| !code.is_empty());
+    let templates = config.theme_dir.join("templates").join(name);
+    let file = crate::diagnostic::display_path(&config.root, &templates);
+    let mut diagnostic = Diagnostic::error(&file, "template-error", message);
+    diagnostic.line = line;
+    diagnostic.column = column;
+    diagnostic.snippet = snippet;
+    // What was being done when it failed: the outer causes ("rendering x with template y").
+    let doing: Vec<&str> = chain[..at].iter().map(String::as_str).collect();
+    Some(diagnostic.with_hint(if doing.is_empty() {
+        "fix the template".to_string()
+    } else {
+        format!(
+            "fix the template (the error came while {})",
+            doing.join(": ")
+        )
+    }))
+}
+
 fn template_error(e: &tera::Error) -> String {
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);

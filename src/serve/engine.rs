@@ -84,11 +84,10 @@ impl Engine {
                 Err(e) => return failed(e, CONFIG_FILE),
             },
         };
-        let theme = self.config.theme_dir.display().to_string();
         let root = self.sources.root.clone();
         match self.incremental.build(&self.config, &root, &geo, change) {
             Ok(outcome) => outcome,
-            Err(e) => failed(e, &theme),
+            Err(e) => self.failed_rendering(e),
         }
     }
 }
@@ -97,10 +96,23 @@ impl Engine {
     /// Renders what the last build left for later (see `Outcome::Built::more`).
     pub fn finish(&mut self) -> Option<Outcome> {
         let geo = self.geo.clone()?;
-        let theme = self.config.theme_dir.display().to_string();
         match self.incremental.finish(&self.config, &geo)? {
             Ok(outcome) => Some(outcome),
-            Err(e) => Some(failed(e, &theme)),
+            Err(e) => Some(self.failed_rendering(e)),
+        }
+    }
+
+    /// A failure of the render: a template error at its line in the template, anything
+    /// else on the theme folder.
+    fn failed_rendering(&self, error: anyhow::Error) -> Outcome {
+        match crate::render::template_diagnostic(&error, &self.config) {
+            Some(diagnostic) => Outcome::Failed {
+                diagnostics: vec![diagnostic],
+            },
+            None => failed(
+                error,
+                &crate::diagnostic::display_path(&self.config.root, &self.config.theme_dir),
+            ),
         }
     }
 }

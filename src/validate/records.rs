@@ -17,9 +17,29 @@ pub fn apply_aliases(raw: &RawContent, regions: &mut RegionTree, diags: &mut Vec
         (Level::District, &aliases.value.districts),
         (Level::Province, &aliases.value.provinces),
     ] {
-        for (alias, target) in table {
+        // In the order of the file, so that of two conflicting lines the later is reported.
+        let mut lines: Vec<(&String, &toml::Spanned<String>)> = table.iter().collect();
+        lines.sort_by_key(|(_, target)| target.span().start);
+        for (alias, target) in lines {
             match regions.find(&home, level, target.get_ref()) {
-                Some(region) => regions.add_alias(alias, region),
+                // A spelling that already names another region (its own name, or an earlier
+                // alias in another case) would silently move that region's incidents.
+                Some(region) => match regions.find(&home, level, alias) {
+                    Some(taken) if taken != region => diags.push(
+                        aliases
+                            .error_on(
+                                target,
+                                "alias-conflict",
+                                format!(
+                                    "alias '{alias}' is already a name of the {} {}",
+                                    level.label().to_lowercase(),
+                                    regions.regions[taken].name
+                                ),
+                            )
+                            .with_hint("an alias must be a spelling no other region has (names are compared without case); remove this line"),
+                    ),
+                    _ => regions.add_alias(alias, region),
+                },
                 None => {
                     let names = regions.names(&home, level);
                     diags.push(

@@ -356,15 +356,11 @@ impl RegionTree {
             .and_then(|si| self.find_shape(*li, si))
     }
 
-    /// Distance in km from the point to a district or province outline (0 inside).
+    /// Distance in km from the point to a region's outline (0 inside); None without one.
     pub fn distance_km(&self, layers: &[Layer], region: usize, lon: f64, lat: f64) -> Option<f64> {
         let (li, si) = self.regions[region].shape?;
-        let index = match self.regions[region].level {
-            Level::District => &self.district_index.as_ref()?.1,
-            Level::Province => &self.province_index.get(&self.regions[region].country)?.1,
-            Level::Country => return None,
-        };
-        Some(index.distance_km(&layers[li].shapes, si, lon, lat))
+        let shape = layers.get(li)?.shapes.get(si)?;
+        Some(crate::geo::locate::distance_to_shape_km(shape, lon, lat))
     }
 
     /// The region and its ancestors, smallest first.

@@ -459,6 +459,12 @@ fn explain_wrong_type(
                 format!("remove the quotes: {k} = {number}"),
             ));
         }
+        if covered.trim_start().starts_with('{') || covered.trim_start().starts_with('[') {
+            return Some((
+                format!("{field} must be a whole number, or a range with just `min` and `max`"),
+                format!("write {k} = {{ min = 10, max = 12 }}, with no other key; explain a figure in casualties_note"),
+            ));
+        }
         return Some((
             format!("{field} must be a whole number, or a range where sources differ"),
             format!("write {k} = 12, or {k} = {{ min = 10, max = 12 }}; leave it out when no figure is reported"),

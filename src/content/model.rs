@@ -62,7 +62,15 @@ pub struct RawPerpetrator {
 #[serde(untagged)]
 pub enum RawFigure {
     Exact(i64),
-    Range { min: i64, max: i64 },
+    Range(RawRange),
+}
+
+/// `{ min = …, max = … }`: nothing else, so that a mistyped key is not silently dropped.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RawRange {
+    pub min: i64,
+    pub max: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

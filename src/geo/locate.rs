@@ -63,23 +63,9 @@ impl PointIndex {
     /// to the nearest border segment (local equirectangular approximation, good to well under
     /// 1% for distances of a few km; no antimeridian handling). Infinity for a bad `idx`.
     pub fn distance_km(&self, shapes: &[Shape], idx: usize, lon: f64, lat: f64) -> f64 {
-        let Some(shape) = shapes.get(idx) else {
-            return f64::INFINITY;
-        };
-        let c = Coord { x: lon, y: lat };
-        if shape.geometry.intersects(&c) {
-            return 0.0;
-        }
-        let kx = lat.to_radians().cos().max(1e-6);
-        let mut best = f64::INFINITY;
-        for p in &shape.geometry.0 {
-            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-                for w in ring.0.windows(2) {
-                    best = best.min(seg_dist2(c, w[0], w[1], kx));
-                }
-            }
-        }
-        best.sqrt() * KM_PER_DEG
+        shapes
+            .get(idx)
+            .map_or(f64::INFINITY, |shape| distance_to_shape_km(shape, lon, lat))
     }
 
     /// The shape containing the point, else the nearest shape whose border is within `max_km`
@@ -163,6 +149,26 @@ fn largest_overlap(child: &Shape, parents: &[Shape]) -> Option<usize> {
         }
     }
     best.map(|(_, i)| i)
+}
+
+/// Distance in km from (lon, lat) to `shape`: 0 inside or on the border, else the distance
+/// to the nearest border segment (local equirectangular approximation, good to well under
+/// 1% for distances of a few km; no antimeridian handling).
+pub fn distance_to_shape_km(shape: &Shape, lon: f64, lat: f64) -> f64 {
+    let c = Coord { x: lon, y: lat };
+    if shape.geometry.intersects(&c) {
+        return 0.0;
+    }
+    let kx = lat.to_radians().cos().max(1e-6);
+    let mut best = f64::INFINITY;
+    for p in &shape.geometry.0 {
+        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+            for w in ring.0.windows(2) {
+                best = best.min(seg_dist2(c, w[0], w[1], kx));
+            }
+        }
+    }
+    best.sqrt() * KM_PER_DEG
 }
 
 #[cfg(test)]

@@ -412,7 +412,7 @@ fn figure(
 ) -> Option<Figure> {
     let (min, max) = match *field.get_ref() {
         RawFigure::Exact(n) => (n, n),
-        RawFigure::Range { min, max } => (min, max),
+        RawFigure::Range(range) => (range.min, range.max),
     };
     if min < 0 || max < 0 {
         diags.push(

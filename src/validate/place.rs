@@ -10,6 +10,10 @@ use crate::regions::{Level, RegionTree};
 /// Points this far outside their declared district are still accepted (border tolerance).
 pub const BORDER_TOLERANCE_KM: f64 = 1.0;
 
+/// Points this far outside their country's outline are still accepted: the outlines of
+/// countries other than the home one are simplified (geoBoundaries CGAZ) and coarse.
+pub const COUNTRY_TOLERANCE_KM: f64 = 10.0;
+
 pub struct Placement {
     pub country: String,
     pub region: usize,
@@ -275,8 +279,8 @@ pub fn place(
                 }
                 _ => {}
             }
-        } else if province.is_none() && ctx.regions.has_provinces(&iso) {
-            region = ctx.regions.locate_province(ctx.layers, &iso, lon, lat);
+        } else {
+            region = place_abroad(loaded, ctx, (country, province), (lon, lat), diags).or(region);
         }
     }
     if home && district.is_none() && point.is_none() && raw.district.is_none() {
@@ -307,4 +311,74 @@ pub fn place(
         geo_precision: precision,
         place_name,
     })
+}
+
+/// Checks the point of an incident abroad against its province (where the geodata has
+/// provinces for its country) and its country's outline; returns the province the point is
+/// in when none was named.
+fn place_abroad(
+    loaded: &Loaded<RawIncident>,
+    ctx: &Lookup,
+    (country, province): (usize, Option<usize>),
+    (lon, lat): (f64, f64),
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let raw = &loaded.value;
+    let regions = ctx.regions;
+    let iso = &regions.regions[country].country;
+    let location = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
+    let located = regions.locate_province(ctx.layers, iso, lon, lat);
+    if let (Some(p), Some(pfield)) = (province, raw.province.as_ref()) {
+        if located == Some(p) {
+            return None;
+        }
+        let distance = regions
+            .distance_km(ctx.layers, p, lon, lat)
+            .unwrap_or(f64::INFINITY);
+        if distance > BORDER_TOLERANCE_KM {
+            let message = match located {
+                Some(l) => format!(
+                    "the location falls in {}, {distance:.1} km outside {}",
+                    regions.place_label(l),
+                    regions.regions[p].name
+                ),
+                None => format!(
+                    "the location lies {distance:.1} km outside {}",
+                    regions.regions[p].name
+                ),
+            };
+            let hint = match located {
+                Some(l) => format!(
+                    "check lat/lon, or write province = \"{}\"",
+                    regions.regions[l].name
+                ),
+                None => "check lat/lon (decimal degrees, WGS84) or the province".to_string(),
+            };
+            diags.push(
+                loaded
+                    .error_on(pfield, "point-outside-province", message)
+                    .with_hint(hint),
+            );
+        }
+        return None;
+    }
+    if located.is_some() {
+        return located;
+    }
+    let distance = regions.distance_km(ctx.layers, country, lon, lat);
+    if let Some(distance) = distance.filter(|&d| d > COUNTRY_TOLERANCE_KM) {
+        diags.push(
+            loaded
+                .error_at(
+                    location,
+                    "point-outside-country",
+                    format!(
+                        "the location lies {distance:.0} km outside {}",
+                        regions.regions[country].name
+                    ),
+                )
+                .with_hint("check lat/lon (decimal degrees, WGS84), or the `country` code"),
+        );
+    }
+    None
 }

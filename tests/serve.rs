@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 const WAIT: Duration = Duration::from_secs(20);
 const INCIDENT: &str = "content/incidents/2024/2024-03-01-beta-police-post.toml";
 const INCIDENT_PAGE: &str = "incidents/2024-03-01-beta-police-post/";
+/// More event streams than the server keeps open at once (`MAX_LISTENERS`, 256, in
+/// src/serve/reload.rs).
+const MORE_PAGES_THAN_THE_LIMIT: usize = 300;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -138,16 +141,24 @@ impl Server {
 
     /// Opens the event stream; event names arrive on the channel ("hello" first).
     fn events(&self) -> Receiver<String> {
-        let mut stream = TcpStream::connect(&self.host).unwrap();
-        write!(
-            stream,
-            "GET {}__sitrep/events HTTP/1.1\r\nHost: {}\r\n\r\n",
-            self.base, self.host
-        )
-        .unwrap();
+        match self.try_events() {
+            Ok(events) => events,
+            Err(head) => panic!("the event stream was refused: {head}"),
+        }
+    }
+
+    /// Opens the event stream, or returns the response head if it is not a 200 event stream.
+    fn try_events(&self) -> Result<Receiver<String>, String> {
+        let (head, reader) = self.open_events();
+        let status = head.split(' ').nth(1).unwrap_or_default();
+        if status != "200" || !head.contains("Content-Type: text/event-stream") {
+            return Err(head);
+        }
+        // Streams are quiet between events: no read timeout once the head is in.
+        reader.get_ref().set_read_timeout(None).unwrap();
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut reader = BufReader::new(stream);
+            let mut reader = reader;
             let mut line = String::new();
             while reader.read_line(&mut line).unwrap_or(0) > 0 {
                 if let Some(name) = line.trim().strip_prefix("event: ") {
@@ -159,7 +170,31 @@ impl Server {
             }
         });
         assert_eq!(next_event(&receiver), "hello");
-        receiver
+        Ok(receiver)
+    }
+
+    /// Sends an events request and reads the response head (up to the blank line); the rest of
+    /// the response is left on the returned reader.
+    fn open_events(&self) -> (String, BufReader<TcpStream>) {
+        let mut stream = TcpStream::connect(&self.host).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        write!(
+            stream,
+            "GET {}__sitrep/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+            self.base, self.host
+        )
+        .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            let read = reader.read_line(&mut line).unwrap();
+            if read == 0 || line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        (head, reader)
     }
 
     fn stderr(&self) -> String {
@@ -208,6 +243,21 @@ fn wait_for(server: &Server, path: &str, condition: impl Fn(u16, &str) -> bool) 
             "{path} never matched; last: {status} {body:.300}"
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Reads an event stream until its body ends (the last chunk, or the connection closed);
+/// false if it is still open after `WAIT`.
+fn body_ends(stream: &mut BufReader<TcpStream>) -> bool {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match stream.read_line(&mut line) {
+            Ok(0) => return true,
+            Ok(_) if line == "0\r\n" => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
     }
 }
 
@@ -481,4 +531,57 @@ fn a_site_broken_from_the_start_shows_the_overlay_then_builds_when_fixed() {
     expect_event(&events, "reload");
     let (status, _) = server.get(INCIDENT_PAGE);
     assert_eq!(status, 200);
+}
+
+#[test]
+fn closed_event_streams_free_their_slots_and_a_new_page_still_gets_live_reload() {
+    let dir = site_copy();
+    let site = dir.path().join("site");
+    let server = Server::start(&site);
+    // Browsing without saving: more pages than the limit open the event stream, then close it,
+    // and no event is sent in between.
+    let mut refused = Vec::new();
+    let opened: Vec<BufReader<TcpStream>> = (0..MORE_PAGES_THAN_THE_LIMIT)
+        .map(|i| {
+            let (head, reader) = server.open_events();
+            if !head.starts_with("HTTP/1.1 200 ") {
+                refused.push(format!("page {i}: {}", head.lines().next().unwrap_or("")));
+            }
+            reader
+        })
+        .collect();
+    let mut opened = opened.into_iter();
+    let mut oldest = opened.next().unwrap();
+    drop(opened);
+
+    // The next page gets its stream (at once, or once the heartbeat found the closed ones).
+    let started = Instant::now();
+    let events = loop {
+        match server.try_events() {
+            Ok(events) => break events,
+            Err(head) => assert!(
+                started.elapsed() < 2 * WAIT,
+                "a new page's event stream is still refused: {head}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Another page opening its stream leaves the first one's alone: both get the reload.
+    let other = server.events();
+    edit(
+        &site,
+        INCIDENT,
+        "Attack on a police post in Beta",
+        "Raid on the Beta police post",
+    );
+    expect_event(&events, "reload");
+    expect_event(&other, "reload");
+
+    // With every slot taken, the oldest stream was ended to make room (its page, if still
+    // open, reconnects), and no page was refused.
+    assert!(body_ends(&mut oldest), "the oldest stream was not ended");
+    assert!(
+        refused.is_empty(),
+        "pages were refused their stream: {refused:?}"
+    );
 }

@@ -519,6 +519,10 @@ fn a_site_broken_from_the_start_shows_the_overlay_then_builds_when_fixed() {
     let (status, page) = server.get(INCIDENT_PAGE);
     assert_eq!(status, 503);
     assert!(page.contains("__sitrep/live.js"));
+    assert!(page.contains("data-sitrep-unbuilt"), "{page}");
+    // There is no earlier build to fall back on, and the terminal does not pretend there is.
+    assert!(server.stderr().contains("nothing is built yet"), "{}", server.stderr());
+    assert!(!server.stderr().contains("last good build"), "{}", server.stderr());
     let (_, json) = server.get("__sitrep/diagnostics.json");
     assert!(
         json.contains("armed-asault") && json.contains(INCIDENT),
@@ -584,4 +588,34 @@ fn closed_event_streams_free_their_slots_and_a_new_page_still_gets_live_reload()
         refused.is_empty(),
         "pages were refused their stream: {refused:?}"
     );
+}
+
+#[test]
+fn a_port_in_use_is_reported_before_the_site_is_built() {
+    // The content is broken too: only the port is reported, so nothing was built first.
+    let dir = site_copy();
+    let site = dir.path().join("site");
+    edit(
+        &site,
+        INCIDENT,
+        "type = \"armed-assault\"",
+        "type = \"armed-asault\"",
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["serve", "--port", &port, "--color", "never", "--root"])
+        .arg(&site)
+        .env("SITREP_TODAY", "2025-01-01")
+        .env(
+            "SITREP_LEAFLET_DIR",
+            repo().join("node_modules/leaflet/dist"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+    assert!(!stderr.contains("armed-asault"), "{stderr}");
 }

@@ -35,7 +35,10 @@
     var header = element('header', 'sitrep-overlay__header');
     header.appendChild(element('h2', 'sitrep-overlay__title',
       errors.length + (errors.length === 1 ? ' error' : ' errors') +
-      ': showing the last good build. Fix the file and save; this page reloads by itself.'));
+      (document.documentElement.hasAttribute('data-sitrep-unbuilt')
+        ? ': nothing could be built yet.'
+        : ': showing the last good build.') +
+      ' Fix the file and save; this page reloads by itself.'));
     var close = element('button', 'sitrep-overlay__close', 'Hide');
     close.type = 'button';
     close.addEventListener('click', removeOverlay);

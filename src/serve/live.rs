@@ -34,7 +34,7 @@ fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// What every page shows while no build has succeeded yet: the overlay says why.
 pub fn unbuilt_page(base: &str) -> String {
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not built yet · sitrep serve</title></head>\
+        "<!DOCTYPE html><html lang=\"en\" data-sitrep-unbuilt><head><meta charset=\"utf-8\"><title>Not built yet · sitrep serve</title></head>\
          <body><main><h1>The site could not be built yet</h1>\
          <p>Fix the errors listed below (they are also in the terminal) and save: this page reloads by itself.</p></main>\
          {}</body></html>",

@@ -196,8 +196,17 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         quiet: options.quiet,
         colour: options.colour,
         shown: Vec::new(),
+        built: false,
     };
     let mut engine = Engine::new(&options.root, overrides)?;
+    // Listen first: a port in use is reported before minutes of building, not after.
+    // Requests wait in the queue until the workers start, after the first build.
+    let address = SocketAddr::new(options.bind, options.port);
+    let server = tiny_http::Server::http(address)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!("cannot listen on {address}; is another server using the port? Try --port")
+        })?;
     let shared = Arc::new(Shared::new(engine.config.base_path.clone()));
     let started = Instant::now();
     let everything = Change {
@@ -209,13 +218,6 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     shared.apply(outcome, &engine.config.base_path);
     // Watch before listening: a change saved as soon as the server answers is never missed.
     let mut watcher = Watcher::start(&engine.sources)?;
-
-    let address = SocketAddr::new(options.bind, options.port);
-    let server = tiny_http::Server::http(address)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!("cannot listen on {address}; is another server using the port? Try --port")
-        })?;
     let server = Arc::new(server);
     let bound = server
         .server_addr()
@@ -248,6 +250,11 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         let outcome = engine.build(&change);
         reporter.outcome(&outcome, started, "rebuilt");
         let base = engine.config.base_path.clone();
+        if base != shared.base_path() {
+            reporter.info(&format!(
+                "the base path changed: now serving at http://{bound}{base}"
+            ));
+        }
         let first = shared.apply(outcome, &base);
         if let Some(event) = first {
             // Pages reload now; requests for outputs still rendering wait for them.
@@ -310,6 +317,8 @@ struct Reporter {
     colour: bool,
     /// Warnings already shown: a rebuild repeats only new ones.
     shown: Vec<Diagnostic>,
+    /// A build has succeeded, so there is a site to keep serving after a failure.
+    built: bool,
 }
 
 impl Reporter {
@@ -337,6 +346,7 @@ impl Reporter {
                 diagnostics,
                 ..
             } => {
+                self.built = true;
                 let new: Vec<Diagnostic> = diagnostics
                     .iter()
                     .filter(|d| !self.shown.contains(d))
@@ -359,8 +369,13 @@ impl Reporter {
             Outcome::Failed { diagnostics } => {
                 eprint!("{}", diagnostic::render_human(diagnostics, self.colour));
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let serving = if self.built {
+                    "still serving the last good build"
+                } else {
+                    "nothing is built yet: pages show these errors until they are fixed"
+                };
                 eprintln!(
-                    "{} {errors} error{} after {ms:.0} ms; still serving the last good build",
+                    "{} {errors} error{} after {ms:.0} ms; {serving}",
                     self.paint("1;31", "✗"),
                     if errors == 1 { "" } else { "s" }
                 );

@@ -71,7 +71,9 @@ pub fn check_title(title: &str) -> anyhow::Result<String> {
         bail!("the title is longer than 160 characters; details go in the summary");
     }
     if slug_of(title).is_empty() {
-        bail!("the title has no letters or digits to name the file after");
+        bail!(
+            "the title has no letters a–z or digits 0–9 to make the file name from: the site is in English, so write the title in English or in Latin transliteration (other scripts can go in the summary)"
+        );
     }
     Ok(title.to_string())
 }
@@ -255,7 +257,7 @@ pub fn create(root: &Path, relative: &str, text: &str) -> anyhow::Result<PathBuf
     {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
-            "{relative} already exists; sitrep new never overwrites a file. Edit it, or choose another title"
+            "{relative} already exists; sitrep new never overwrites a file. Edit it, or choose a title (or name) that makes another file name"
         ),
         Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
     };

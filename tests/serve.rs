@@ -521,8 +521,16 @@ fn a_site_broken_from_the_start_shows_the_overlay_then_builds_when_fixed() {
     assert!(page.contains("__sitrep/live.js"));
     assert!(page.contains("data-sitrep-unbuilt"), "{page}");
     // There is no earlier build to fall back on, and the terminal does not pretend there is.
-    assert!(server.stderr().contains("nothing is built yet"), "{}", server.stderr());
-    assert!(!server.stderr().contains("last good build"), "{}", server.stderr());
+    assert!(
+        server.stderr().contains("nothing is built yet"),
+        "{}",
+        server.stderr()
+    );
+    assert!(
+        !server.stderr().contains("last good build"),
+        "{}",
+        server.stderr()
+    );
     let (_, json) = server.get("__sitrep/diagnostics.json");
     assert!(
         json.contains("armed-asault") && json.contains(INCIDENT),

@@ -183,6 +183,8 @@ struct Words {
     room: usize,
     /// Whether a space goes before the next word.
     gap: bool,
+    /// Inside inline `<script>` or `<style>`: its text is code the sanitizer removes, not words.
+    in_raw: bool,
 }
 
 impl Words {
@@ -191,12 +193,23 @@ impl Words {
             out: String::with_capacity(markdown.len().min(limit.saturating_mul(4))),
             room: limit,
             gap: false,
+            in_raw: false,
         }
     }
 
     /// Adds the words an event of the Markdown carries; true once there is no room left.
     fn take(&mut self, event: &Event) -> bool {
         match event {
+            Event::InlineHtml(html) => {
+                let tag = html.trim_start_matches('<').to_ascii_lowercase();
+                if tag.starts_with("script") || tag.starts_with("style") {
+                    self.in_raw = true;
+                } else if tag.starts_with("/script") || tag.starts_with("/style") {
+                    self.in_raw = false;
+                }
+                false
+            }
+            Event::Text(_) | Event::Code(_) if self.in_raw => false,
             Event::Text(t) | Event::Code(t) => self.add(t),
             Event::End(end) if !is_inline(end) => self.add(" "),
             Event::SoftBreak | Event::HardBreak => self.add(" "),
@@ -262,6 +275,17 @@ mod tests {
         );
         assert!(html.contains("href=\"/atlas/map/\""), "{html}");
         assert!(html.contains("href=\"https://x.org/\""));
+    }
+
+    #[test]
+    fn the_text_of_an_inline_script_is_no_word_of_the_description() {
+        assert_eq!(
+            text_prefix(
+                "A bomb <script>alert(3)</script> went off. <b>Two</b> died.",
+                100
+            ),
+            "A bomb went off. Two died."
+        );
     }
 
     #[test]

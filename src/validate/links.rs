@@ -33,7 +33,7 @@ pub fn raw_html_in_text<T>(loaded: &Loaded<T>, markdown: &str, offset: usize) ->
         if let Some(why) = stripped_reason(&html, allowed) {
             out.push(
                 Diagnostic::warning(&loaded.source.path, "raw-html-stripped", format!("raw HTML will be removed: {why}"))
-                    .at(&loaded.source.text, offset + range.start)
+                    .at(&loaded.source.text, file_offset(&loaded.source.text, offset, markdown, range.start))
                     .with_snippet(html.lines().next().unwrap_or("").trim().to_string())
                     .with_hint("use Markdown instead; scripts, event handlers, styles, frames and javascript:/data: links are never published"),
             );
@@ -85,6 +85,46 @@ fn stripped_reason(html: &str, allowed: &BTreeSet<&'static str>) -> Option<Strin
         return Some("style attributes are not allowed".into());
     }
     None
+}
+
+/// Byte offset in the file of byte `at` of `markdown`, a text whose content starts at byte
+/// `start` of the file `text`: the same distance on, unless the file wrote it with TOML
+/// escapes (`\"`, `\u00e9`, a line-ending backslash), which are read through.
+fn file_offset(text: &str, start: usize, markdown: &str, at: usize) -> usize {
+    let raw = text.get(start..).unwrap_or("");
+    if raw.as_bytes().starts_with(markdown.as_bytes()) {
+        return start + at;
+    }
+    let (mut r, mut d) = (0, 0);
+    let bytes = raw.as_bytes();
+    while d < at && r < bytes.len() {
+        if bytes[r] != b'\\' {
+            let width = raw[r..].chars().next().map_or(1, char::len_utf8);
+            r += width;
+            d += width;
+            continue;
+        }
+        let hex = |digits: usize| {
+            raw.get(r + 2..r + 2 + digits)
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .and_then(char::from_u32)
+                .map_or(1, char::len_utf8)
+        };
+        match bytes.get(r + 1) {
+            Some(b'u') => (r, d) = (r + 6, d + hex(4)),
+            Some(b'U') => (r, d) = (r + 10, d + hex(8)),
+            Some(b'x') => (r, d) = (r + 4, d + hex(2)),
+            // A line-ending backslash: it and the whitespace after it are not in the text.
+            Some(b' ' | b'\t' | b'\r' | b'\n') => {
+                r += 1;
+                while r < bytes.len() && matches!(bytes[r], b' ' | b'\t' | b'\r' | b'\n') {
+                    r += 1;
+                }
+            }
+            _ => (r, d) = (r + 2, d + 1),
+        }
+    }
+    start + r
 }
 
 /// Byte offset in the file where a TOML string's content starts (after `"""` and a newline).
@@ -257,7 +297,7 @@ fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
                 for src in off_site_img_sources(&html) {
                     out.push(Found::Always(off_site_image(
                         source,
-                        offset + range.start,
+                        file_offset(&source.text, offset, markdown, range.start),
                         &src,
                     )));
                 }
@@ -268,7 +308,10 @@ fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
         let dest = dest_url.trim();
         let diag = |kind, message: String, hint: &str| {
             Diagnostic::error(&source.path, kind, message)
-                .at(&source.text, offset + range.start)
+                .at(
+                    &source.text,
+                    file_offset(&source.text, offset, markdown, range.start),
+                )
                 .with_snippet(dest.to_string())
                 .with_hint(hint.to_string())
         };
@@ -277,7 +320,7 @@ fn scan_text(source: &SourceText, markdown: &str, offset: usize) -> Vec<Found> {
         if image && off_site {
             out.push(Found::Always(off_site_image(
                 source,
-                offset + range.start,
+                file_offset(&source.text, offset, markdown, range.start),
                 dest,
             )));
             continue;
@@ -372,6 +415,22 @@ impl IntoWarning for Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_read_through_toml_escapes() {
+        let file = "summary = \"The \\\"A\\\" report blames [x](/a/).\"\n";
+        let markdown = "The \"A\" report blames [x](/a/).";
+        let start = file.find("The").unwrap();
+        let link = markdown.find('[').unwrap();
+        assert_eq!(&file[file_offset(file, start, markdown, link)..][..1], "[");
+        let file = "summary = \"\"\"\nOne \\\n    two \\u00e9 [x](/a/)\"\"\"\n";
+        let markdown = "One two é [x](/a/)";
+        let start = file.find("One").unwrap();
+        let link = markdown.find('[').unwrap();
+        assert_eq!(&file[file_offset(file, start, markdown, link)..][..1], "[");
+        // Without escapes, the same distance on.
+        assert_eq!(file_offset("abc [x](/a/)", 0, "abc [x](/a/)", 4), 4);
+    }
 
     #[test]
     fn finds_images_on_other_hosts() {

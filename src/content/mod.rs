@@ -540,6 +540,24 @@ fn explain_wrong_type(
             ),
         ));
     }
+    if found.starts_with("integer") && expected.contains("datetime") {
+        return Some((
+            format!("{field} must be a whole date, like 2024-05-03"),
+            format!(
+                "when only the year is known, write {} = {covered}-01-01 and date_precision = \"year\"",
+                key_or("date")
+            ),
+        ));
+    }
+    if found == "sequence" && expected == "a string" {
+        return Some((
+            format!("{field} takes one text in quotes, not a list"),
+            format!(
+                "write one value, e.g. {} = \"…\"; say more in the summary",
+                key_or("district")
+            ),
+        ));
+    }
     if expected == "a string"
         && ["integer", "floating point", "boolean"]
             .iter()
@@ -956,6 +974,24 @@ mod tests {
     #[test]
     fn values_of_the_wrong_type_are_explained_with_the_fix() {
         let cases = [
+            (
+                "lat = 31.5",
+                "lat = \"30°10′47″N\"",
+                "`lat` must be a number",
+                "decimal degrees",
+            ),
+            (
+                "date = 2024-01-31",
+                "date = 2024",
+                "`date` must be a whole date",
+                "date = 2024-01-01 and date_precision = \"year\"",
+            ),
+            (
+                "title = \"T\"",
+                "title = [\"A\", \"B\"]",
+                "`title` takes one text in quotes, not a list",
+                "title = \"…\"",
+            ),
             (
                 "lat = 31.5",
                 "lat = \"31.5\"",

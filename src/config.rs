@@ -221,6 +221,11 @@ impl Config {
         })
     }
 
+    /// The site's own `static/` folder, copied to the root of the output as it is.
+    pub fn site_static_dir(&self) -> PathBuf {
+        self.root.join("static")
+    }
+
     /// A site-internal URL: `path` relative to the site root (no leading slash) with the base path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_path, path.trim_start_matches('/'))

@@ -453,3 +453,42 @@ fn a_template_error_is_a_positioned_diagnostic_in_every_check_format() {
         text(&github)
     );
 }
+
+#[test]
+fn the_sites_static_folder_is_copied_to_the_root_as_it_is() {
+    let site = fixture_site("minimal");
+    let files = site.path().join("static");
+    std::fs::create_dir_all(files.join(".well-known")).expect("mkdir");
+    std::fs::write(files.join("CNAME"), "atlas.example.org\n").expect("write");
+    std::fs::write(files.join(".nojekyll"), "").expect("write");
+    std::fs::write(files.join(".well-known/security.txt"), "Contact: x\n").expect("write");
+    let out = site.path().join("public");
+    let result = build(site.path(), &out, "https://atlas.example.org/");
+    assert!(result.status.success(), "{}", text(&result));
+    assert_eq!(
+        std::fs::read_to_string(out.join("CNAME")).expect("copied"),
+        "atlas.example.org\n"
+    );
+    assert!(out.join(".nojekyll").is_file());
+    assert!(out.join(".well-known/security.txt").is_file());
+    // Rebuilt in place: a folder of the static files that starts with a dot is the site's.
+    std::fs::write(files.join(".well-known/security.txt"), "Contact: y\n").expect("write");
+    std::fs::create_dir_all(files.join(".well-known/pgp")).expect("mkdir");
+    std::fs::write(files.join(".well-known/pgp/key.txt"), "k\n").expect("write");
+    let result = build(site.path(), &out, "https://atlas.example.org/");
+    assert!(result.status.success(), "{}", text(&result));
+    assert_eq!(
+        std::fs::read_to_string(out.join(".well-known/security.txt")).expect("copied"),
+        "Contact: y\n"
+    );
+    assert!(out.join(".well-known/pgp/key.txt").is_file());
+    // A name the site makes itself is refused, with the way out.
+    std::fs::write(files.join("robots.txt"), "User-agent: *\n").expect("write");
+    let result = build(site.path(), &out, "https://atlas.example.org/");
+    assert_eq!(result.status.code(), Some(2), "{}", text(&result));
+    assert!(
+        text(&result).contains("two outputs would be written to robots.txt"),
+        "{}",
+        text(&result)
+    );
+}

@@ -299,6 +299,18 @@ fn a_changed_template_config_flag_or_date_makes_a_real_build() {
         .strip_prefix(site.path().join("themes/default"))
         .expect("prefix");
     assert_eq!(std::fs::read_to_string(out.join(rel)).expect("copied"), c);
+    // A file of the site's own static folder, new then changed.
+    std::fs::create_dir_all(site.path().join("static")).expect("mkdir");
+    for domain in ["atlas.example.org\n", "atlas.example.net\n"] {
+        std::fs::write(site.path().join("static/CNAME"), domain).expect("write");
+        let result = build(site.path(), &out, &[]);
+        assert!(!skipped(&result));
+        assert_eq!(reason(&result), "changed since the last build: static");
+        assert_eq!(
+            std::fs::read_to_string(out.join("CNAME")).expect("copied"),
+            domain
+        );
+    }
     // The config file.
     let config = site.path().join("sitrep.toml");
     let text_of_config = std::fs::read_to_string(&config).expect("config");

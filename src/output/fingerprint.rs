@@ -397,6 +397,10 @@ fn hash_inputs(config: &Config, with_content: bool) -> anyhow::Result<Digests> {
     );
     digests.insert("theme".into(), tree_digest(&config.theme_dir, false, true)?);
     digests.insert(
+        "static".into(),
+        tree_digest(&config.site_static_dir(), false, true)?,
+    );
+    digests.insert(
         "leaflet".into(),
         tree_digest(&config.leaflet_dir, false, true)?,
     );

@@ -223,19 +223,12 @@ enum Existing {
     Other,
 }
 
-/// Everything under `out_dir` (not following links), by path relative to it, but the
-/// user's dotfiles at its top (`is_users_dotfile`), which a build neither lists nor removes.
+/// Everything under `out_dir` (not following links), by path relative to it.
 fn existing_entries(out_dir: &Path) -> anyhow::Result<HashMap<PathBuf, Existing>> {
     let mut out = HashMap::new();
     for entry in walkdir::WalkDir::new(out_dir)
         .min_depth(1)
         .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| {
-            !e.path()
-                .strip_prefix(out_dir)
-                .is_ok_and(super::is_users_dotfile)
-        })
     {
         let entry = entry.with_context(|| format!("reading {}", out_dir.display()))?;
         let rel = entry
@@ -371,9 +364,22 @@ fn update_in_place(
         }
     }
     // 5. Everything else this build does not make: each folder moved aside whole, with its
-    //    contents (none of which this build makes either).
+    //    contents (none of which this build makes either); but the user's dotfiles at the top
+    //    (`.git`, `.nojekyll`), unless the site makes that name itself (its static folder).
+    let made_at_top: HashSet<&std::ffi::OsStr> = relative
+        .iter()
+        .filter_map(|rel| rel.components().next().map(|c| c.as_os_str()))
+        .collect();
+    let users = |rel: &Path| {
+        super::is_users_dotfile(rel)
+            && rel
+                .components()
+                .next()
+                .is_some_and(|top| !made_at_top.contains(top.as_os_str()))
+    };
     let mut stale: Vec<&PathBuf> = existing
         .iter()
+        .filter(|(rel, _)| !users(rel))
         .filter(|(rel, kind)| match kind {
             Existing::Dir => !dirs.contains(*rel),
             // The fingerprint record is the `fingerprint` module's to remove and store.

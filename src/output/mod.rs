@@ -319,6 +319,7 @@ pub fn check_placement(config: &crate::config::Config) -> anyhow::Result<()> {
     let mut inputs = vec![
         ("the site folder (--root)", config.root.clone()),
         ("the content folder", config.root.join("content")),
+        ("the site's static folder", config.site_static_dir()),
         ("the theme", config.theme_dir.clone()),
         ("the boundary layers' folder", config.geodata_dir.clone()),
         ("Leaflet's files", config.leaflet_dir.clone()),

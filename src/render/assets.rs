@@ -1,4 +1,6 @@
-//! Static assets: the theme's `static/` folder and Leaflet's files from its npm package.
+//! Static assets: the theme's `static/` folder (served under `static/`), Leaflet's files from
+//! its npm package, and the site's own `static/` folder, copied to the root of the site as it
+//! is (`CNAME`, `.nojekyll`, `favicon.ico`, `.well-known/…`), as Hugo and Zola do.
 
 use std::path::Path;
 
@@ -52,6 +54,10 @@ pub fn copy(config: &Config) -> anyhow::Result<Vec<OutputFile>> {
             bytes,
         });
     }
+    let site_static = config.site_static_dir();
+    if site_static.is_dir() {
+        out.extend(copy_tree(&site_static, "")?);
+    }
     Ok(out)
 }
 
@@ -66,10 +72,12 @@ fn copy_tree(dir: &Path, prefix: &str) -> anyhow::Result<Vec<OutputFile>> {
         let rel = rel.to_string_lossy().replace('\\', "/");
         let bytes = std::fs::read(entry.path())
             .with_context(|| format!("reading {}", entry.path().display()))?;
-        out.push(OutputFile {
-            path: format!("{prefix}/{rel}"),
-            bytes,
-        });
+        let path = if prefix.is_empty() {
+            rel
+        } else {
+            format!("{prefix}/{rel}")
+        };
+        out.push(OutputFile { path, bytes });
     }
     Ok(out)
 }

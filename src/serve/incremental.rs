@@ -78,7 +78,12 @@ impl Incremental {
             self.templates = None;
             self.templates = Some(render::load_templates(config)?);
         }
-        if change.templates || change.config || change.geodata || self.last.is_none() {
+        if change.templates
+            || change.site_static
+            || change.config
+            || change.geodata
+            || self.last.is_none()
+        {
             self.pending_full = true;
         }
         if !change.theme_static.is_empty() {

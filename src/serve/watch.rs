@@ -23,6 +23,8 @@ pub struct Sources {
     pub root: PathBuf,
     pub content: PathBuf,
     pub theme: PathBuf,
+    /// The site's own `static/` folder (copied to the site's root).
+    pub site_static: PathBuf,
     pub geodata: PathBuf,
     pub config_file: PathBuf,
 }
@@ -35,6 +37,7 @@ impl Sources {
         Ok(Sources {
             content: root.join("content"),
             theme: absolute(&config.theme_dir),
+            site_static: root.join("static"),
             geodata: absolute(&config.geodata_dir),
             config_file: root.join(CONFIG_FILE),
             root,
@@ -72,7 +75,12 @@ impl Watcher {
                 .with_context(|| format!("cannot watch {}", path.display()))
         };
         watch(&sources.root, RecursiveMode::NonRecursive)?;
-        for dir in [&sources.content, &sources.theme, &sources.geodata] {
+        for dir in [
+            &sources.content,
+            &sources.theme,
+            &sources.site_static,
+            &sources.geodata,
+        ] {
             if dir.is_dir() {
                 watch(dir, RecursiveMode::Recursive)?;
             }
@@ -110,6 +118,8 @@ pub struct Change {
     pub templates: bool,
     /// Files under the theme's `static/` folder.
     pub theme_static: Vec<PathBuf>,
+    /// Something under the site's own `static/` folder.
+    pub site_static: bool,
     /// Content files (or folders) that changed, appeared or vanished.
     pub content: Vec<PathBuf>,
 }
@@ -138,6 +148,8 @@ pub fn classify(paths: &[PathBuf], sources: &Sources) -> Change {
             change.config = true;
         } else if path.starts_with(&sources.content) {
             change.content.push(path.clone());
+        } else if path.starts_with(&sources.site_static) {
+            change.site_static = true;
         } else if path.starts_with(sources.theme.join("static")) {
             change.theme_static.push(path.clone());
         } else if path.starts_with(&sources.theme) {
@@ -168,6 +180,7 @@ mod tests {
             root: "/site".into(),
             content: "/site/content".into(),
             theme: "/themes/default".into(),
+            site_static: "/site/static".into(),
             geodata: "/site/geodata".into(),
             config_file: "/site/sitrep.toml".into(),
         }
@@ -190,6 +203,8 @@ mod tests {
         assert!(css.theme_static.len() == 1 && !css.templates);
         let template = classify(&["/themes/default/templates/base.html".into()], &s);
         assert!(template.templates);
+        let own = classify(&["/site/static/CNAME".into()], &s);
+        assert!(own.site_static && own.theme_static.is_empty() && !own.templates);
         let config = classify(
             &["/site/sitrep.toml".into(), "/site/geodata/x.geojson".into()],
             &s,

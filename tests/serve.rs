@@ -69,17 +69,37 @@ struct Server {
     stderr: Arc<Mutex<String>>,
 }
 
+/// `sitrep serve --port <port>` on `site`, with a fixed "today" and Leaflet from the repo.
+fn serve_command(site: &Path, port: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sitrep"));
+    command
+        .args(["serve", "--port", port, "--color", "never", "--root"])
+        .arg(site)
+        .env("SITREP_TODAY", "2025-01-01")
+        .env(
+            "SITREP_LEAFLET_DIR",
+            repo().join("node_modules/leaflet/dist"),
+        )
+        .stdin(Stdio::null());
+    command
+}
+
+/// A copy of the fixture site whose incident has an unknown type (a content error).
+fn broken_site_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = site_copy();
+    let site = dir.path().join("site");
+    edit(
+        &site,
+        INCIDENT,
+        "type = \"armed-assault\"",
+        "type = \"armed-asault\"",
+    );
+    (dir, site)
+}
+
 impl Server {
     fn start(site: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep"))
-            .args(["serve", "--port", "0", "--color", "never", "--root"])
-            .arg(site)
-            .env("SITREP_TODAY", "2025-01-01")
-            .env(
-                "SITREP_LEAFLET_DIR",
-                repo().join("node_modules/leaflet/dist"),
-            )
-            .stdin(Stdio::null())
+        let mut child = serve_command(site, "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -507,14 +527,7 @@ fn many_connections_at_once_and_ctrl_c_exits_cleanly() {
 
 #[test]
 fn a_site_broken_from_the_start_shows_the_overlay_then_builds_when_fixed() {
-    let dir = site_copy();
-    let site = dir.path().join("site");
-    edit(
-        &site,
-        INCIDENT,
-        "type = \"armed-assault\"",
-        "type = \"armed-asault\"",
-    );
+    let (_dir, site) = broken_site_copy();
     let server = Server::start(&site);
     let (status, page) = server.get(INCIDENT_PAGE);
     assert_eq!(status, 503);
@@ -601,27 +614,10 @@ fn closed_event_streams_free_their_slots_and_a_new_page_still_gets_live_reload()
 #[test]
 fn a_port_in_use_is_reported_before_the_site_is_built() {
     // The content is broken too: only the port is reported, so nothing was built first.
-    let dir = site_copy();
-    let site = dir.path().join("site");
-    edit(
-        &site,
-        INCIDENT,
-        "type = \"armed-assault\"",
-        "type = \"armed-asault\"",
-    );
+    let (_dir, site) = broken_site_copy();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let output = Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args(["serve", "--port", &port, "--color", "never", "--root"])
-        .arg(&site)
-        .env("SITREP_TODAY", "2025-01-01")
-        .env(
-            "SITREP_LEAFLET_DIR",
-            repo().join("node_modules/leaflet/dist"),
-        )
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let output = serve_command(&site, &port).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot listen on"), "{stderr}");

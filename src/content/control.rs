@@ -175,7 +175,7 @@ fn closes(rest: &str, quote: char, multiline: bool) -> bool {
 
 /// The escape at the start of `rest` (which starts with a backslash): its length and the
 /// character it writes, if it writes one.
-fn escape_at(rest: &str) -> (usize, Option<char>) {
+pub fn escape_at(rest: &str) -> (usize, Option<char>) {
     let mut chars = rest.chars().skip(1);
     let Some(kind) = chars.next() else {
         return (1, None);

@@ -2,6 +2,7 @@
 //! and parses incidents, actors, briefs, region notes and aliases into raw, span-carrying records.
 
 mod control;
+pub use control::escape_at;
 mod discover;
 pub mod model;
 

@@ -318,6 +318,7 @@ pub fn check_placement(config: &crate::config::Config) -> anyhow::Result<()> {
     let output = resolved(&config.output_dir);
     let mut inputs = vec![
         ("the site folder (--root)", config.root.clone()),
+        // The rest may not hold the output either (the site folder may: public/).
         ("the content folder", config.root.join("content")),
         ("the site's static folder", config.site_static_dir()),
         ("the theme", config.theme_dir.clone()),
@@ -330,7 +331,7 @@ pub fn check_placement(config: &crate::config::Config) -> anyhow::Result<()> {
             .clone()
             .map(|m| ("the boundary layers' mirror", m)),
     );
-    for (what, input) in inputs {
+    for (i, (what, input)) in inputs.into_iter().enumerate() {
         let input = resolved(&input);
         if input.starts_with(&output) {
             bail!(
@@ -339,7 +340,7 @@ pub fn check_placement(config: &crate::config::Config) -> anyhow::Result<()> {
                 input.display()
             );
         }
-        if what != "the site folder (--root)" && output.starts_with(&input) {
+        if i > 0 && output.starts_with(&input) {
             bail!(
                 "refusing to build into {}: it is inside {what} ({}), which every build reads. Choose an --output folder outside it (the default is public/ in the site folder)",
                 config.output_dir.display(),

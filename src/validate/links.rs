@@ -104,16 +104,7 @@ fn file_offset(text: &str, start: usize, markdown: &str, at: usize) -> usize {
             d += width;
             continue;
         }
-        let hex = |digits: usize| {
-            raw.get(r + 2..r + 2 + digits)
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .and_then(char::from_u32)
-                .map_or(1, char::len_utf8)
-        };
         match bytes.get(r + 1) {
-            Some(b'u') => (r, d) = (r + 6, d + hex(4)),
-            Some(b'U') => (r, d) = (r + 10, d + hex(8)),
-            Some(b'x') => (r, d) = (r + 4, d + hex(2)),
             // A line-ending backslash: it and the whitespace after it are not in the text.
             Some(b' ' | b'\t' | b'\r' | b'\n') => {
                 r += 1;
@@ -121,7 +112,12 @@ fn file_offset(text: &str, start: usize, markdown: &str, at: usize) -> usize {
                     r += 1;
                 }
             }
-            _ => (r, d) = (r + 2, d + 1),
+            // Any other escape writes one character (`\"` or `\n` one byte).
+            _ => {
+                let (len, written) = crate::content::escape_at(&raw[r..]);
+                r += len;
+                d += written.map_or(1, char::len_utf8);
+            }
         }
     }
     start + r

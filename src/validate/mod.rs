@@ -237,8 +237,11 @@ pub fn repeats<T>(
     list: &[Spanned<String>],
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeSet<usize> {
-    let mut seen = BTreeSet::new();
     let mut out = BTreeSet::new();
+    if list.len() < 2 {
+        return out;
+    }
+    let mut seen = BTreeSet::new();
     for (i, item) in list.iter().enumerate() {
         if !seen.insert(item.get_ref().trim().to_lowercase()) {
             out.insert(i);

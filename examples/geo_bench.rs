@@ -158,6 +158,7 @@ fn load(dir: &Path, file: &str) -> anyhow::Result<Layer> {
         attribution: String::new(),
         name_property: "shapeName".into(),
         iso_property: None,
+        accept_invalid: Vec::new(),
     };
     Ok(load_layer(&spec, &dir.join(file))?.0)
 }

@@ -40,7 +40,8 @@ pub(crate) const FILES_PER_TASK: usize = 64;
 pub struct GeoData {
     pub layers: Vec<Layer>,
     pub regions: RegionTree,
-    pub warnings: Vec<String>,
+    /// Problems in the layer files that the build works around, as warnings on each file.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Fetches, verifies and loads every declared boundary layer.
@@ -50,9 +51,16 @@ pub fn load_geodata(config: &Config) -> anyhow::Result<GeoData> {
     let mut layers = Vec::new();
     let mut warnings = Vec::new();
     for (spec, path) in specs.iter().zip(paths) {
-        let (layer, mut w) = geo::load_layer(spec, &path)
+        let (layer, layer_warnings) = geo::load_layer(spec, &path)
             .with_context(|| format!("loading boundary layer `{}`", spec.name))?;
-        warnings.append(&mut w);
+        let file = diagnostic::display_path(&config.root, &path);
+        warnings.extend(layer_warnings.into_iter().map(|w| {
+            if w.kind == geo::ACCEPT_INVALID_UNUSED {
+                // About the declaration, not the file: shown at the name in sitrep.toml.
+                return accepted_name_warning(config, spec, w);
+            }
+            Diagnostic::warning(&file, w.kind, w.message).with_hint(w.hint)
+        }));
         layers.push(layer);
     }
     let regions = RegionTree::build(&layers)?;
@@ -61,6 +69,32 @@ pub fn load_geodata(config: &Config) -> anyhow::Result<GeoData> {
         regions,
         warnings,
     })
+}
+
+/// A stale `accept_invalid` entry, at its name in the layer's declaration in sitrep.toml
+/// (the whole file when it cannot be found there, e.g. written with escapes).
+fn accepted_name_warning(
+    config: &Config,
+    spec: &geo::LayerSpec,
+    w: geo::LayerWarning,
+) -> Diagnostic {
+    let d = Diagnostic::warning(config::CONFIG_FILE, w.kind, w.message).with_hint(w.hint);
+    let Ok(text) = std::fs::read_to_string(config.root.join(config::CONFIG_FILE)) else {
+        return d;
+    };
+    let declaration = text
+        .match_indices(&format!("\"{}\"", spec.name))
+        .map(|(at, _)| at)
+        .find(|&at| text[..at].trim_end().ends_with('=') && text[..at].contains("name"));
+    let position = declaration.and_then(|start| {
+        let list = start + text[start..].find("accept_invalid")?;
+        let name = w.feature.as_deref()?;
+        Some(list + text[list..].find(&format!("\"{name}\""))? + 1)
+    });
+    match position {
+        Some(at) => d.at(&text, at),
+        None => d,
+    }
 }
 
 /// The result of running the pipeline.
@@ -276,9 +310,8 @@ pub struct BuildSummary {
     pub incidents: usize,
     /// What the write stage did: files, bytes, how many were written, unchanged, removed.
     pub output: output::WriteReport,
+    /// The warnings on the boundary layers, then those on the content.
     pub warnings: Vec<Diagnostic>,
-    /// Repairs and oddities found in the boundary layers.
-    pub geo_warnings: Vec<String>,
     pub seconds: f64,
     pub timings: Timings,
     /// Nothing had changed since the last build (`output::fingerprint`): nothing was rendered
@@ -327,7 +360,6 @@ pub fn build(
                     ..Default::default()
                 },
                 warnings: last.warnings,
-                geo_warnings: last.geo_warnings,
                 seconds: started.elapsed().as_secs_f64(),
                 timings,
                 up_to_date: true,
@@ -375,8 +407,12 @@ pub fn build(
         incidents: generated.incidents,
         files: report.files,
         bytes: report.bytes,
-        warnings: generated.diagnostics,
-        geo_warnings: geo.warnings,
+        warnings: geo
+            .warnings
+            .iter()
+            .cloned()
+            .chain(generated.diagnostics)
+            .collect(),
     };
     if let Some(inputs) = inputs {
         output::fingerprint::store(config, inputs, &made, written).context(
@@ -389,7 +425,6 @@ pub fn build(
         incidents: made.incidents,
         output: report,
         warnings: made.warnings,
-        geo_warnings: made.geo_warnings,
         seconds: started.elapsed().as_secs_f64(),
         timings,
         up_to_date: false,

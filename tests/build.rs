@@ -241,6 +241,104 @@ fn checksum_mismatch_is_an_error() {
     assert!(!site.path().join("public").exists());
 }
 
+/// The file of the fixture's own warning (raw HTML in a summary).
+const FIXTURE_WARNING_FILE: &str = "content/incidents/2024/2024-07-04-gamma-clash.toml";
+
+/// A context layer with a self-intersecting feature: `check` reports it as a warning on the
+/// layer file, `build` prints it, and `accept_invalid` in the
+/// layer's declaration quiets it.
+#[test]
+fn an_invalid_boundary_is_a_warning_on_its_file_until_accepted() {
+    let site = fixture_site("minimal");
+    // The fixture's mirror, with a bow tie added to the context layer.
+    let mirror = site.path().join("mirror");
+    common::copy_dir(&common::repo_root().join("tests/fixtures/geo"), &mirror);
+    let context = mirror.join("context.geojson");
+    let mut layer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&context).expect("fixture")).expect("json");
+    layer["features"]
+        .as_array_mut()
+        .expect("features")
+        .push(serde_json::json!({
+            "type": "Feature",
+            "properties": {"shapeName": "Bowland", "shapeGroup": "BOW"},
+            "geometry": {"type": "Polygon", "coordinates":
+                [[[10.0, 10.0], [14.0, 10.0], [14.0, 14.0], [10.0, 14.0], [12.0, 9.0], [10.0, 10.0]]]}
+        }));
+    let bytes = serde_json::to_vec(&layer).expect("json");
+    std::fs::write(&context, &bytes).expect("write");
+    let config_path = site.path().join("sitrep.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let config = config
+        .replace(
+            "66008c52b47dfd0562bb3a41f8974abfb48c5d5ee167f7451a90a6bd9110f27e",
+            &sitrep::geo::sha256_hex(&bytes),
+        )
+        .lines()
+        .map(|line| match line.starts_with("mirror = ") {
+            true => format!("mirror = {:?}", mirror.display().to_string()),
+            false => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&config_path, &config).expect("write");
+
+    let (code, doc) = common::check_json(site.path(), &[]);
+    assert_eq!(code, 0, "{doc}");
+    let found: Vec<_> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["file"].as_str() != Some(FIXTURE_WARNING_FILE))
+        .map(|d| {
+            (
+                d["file"].as_str(),
+                d["kind"].as_str(),
+                d["severity"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            Some("geodata/context.geojson"),
+            Some("invalid-boundary"),
+            Some("warning")
+        )],
+        "{doc}"
+    );
+    let message = doc["diagnostics"][0]["message"].as_str().unwrap_or("");
+    assert!(message.contains("feature #1 'Bowland'"), "{message}");
+    // It counts as a warning (the fixture has one of its own).
+    assert_eq!(doc["warnings"], serde_json::json!(2), "{doc}");
+    let out = site.path().join("public");
+    let result = build(site.path(), &out, "https://example.org/");
+    assert!(result.status.success(), "{}", text(&result));
+    assert!(
+        text(&result).contains("geodata/context.geojson: warning[invalid-boundary]"),
+        "{}",
+        text(&result)
+    );
+
+    let accepted = config.replace(
+        "iso_property = \"shapeGroup\"",
+        "iso_property = \"shapeGroup\"\naccept_invalid = [\"Bowland\"]",
+    );
+    std::fs::write(&config_path, accepted).expect("write");
+    let (code, doc) = common::check_json(site.path(), &[]);
+    assert_eq!(
+        (code, &doc["warnings"]),
+        (0, &serde_json::json!(1)),
+        "{doc}"
+    );
+    let result = build(site.path(), &out, "https://example.org/");
+    assert!(
+        result.status.success() && !text(&result).contains("geodata/"),
+        "{}",
+        text(&result)
+    );
+}
+
 #[test]
 fn the_shipped_atlas_builds_and_checks_clean() {
     let root = common::repo_root();

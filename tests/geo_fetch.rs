@@ -18,6 +18,7 @@ fn spec(file: &str, sha: &str, url: &str) -> LayerSpec {
         attribution: "geoBoundaries".into(),
         name_property: "shapeName".into(),
         iso_property: None,
+        accept_invalid: Vec::new(),
     }
 }
 

@@ -34,13 +34,14 @@ fn spec(name: &str, role: LayerRole, file: &str) -> LayerSpec {
         attribution: "geoBoundaries".into(),
         name_property: "shapeName".into(),
         iso_property: Some("shapeGroup".into()),
+        accept_invalid: Vec::new(),
     }
 }
 
 fn load(dir: &Path, role: LayerRole, file: &str) -> Layer {
     let (layer, warnings) = load_layer(&spec(file, role, file), &dir.join(file)).unwrap();
     for w in &warnings {
-        println!("warning: {w}");
+        println!("warning: {}", w.message);
     }
     layer
 }

@@ -41,6 +41,7 @@ fn load(dir: &Path, file: &str) -> Vec<Shape> {
         attribution: String::new(),
         name_property: "shapeName".into(),
         iso_property: None,
+        accept_invalid: Vec::new(),
     };
     load_layer(&spec, &dir.join(file)).unwrap().0.shapes
 }
@@ -271,6 +272,7 @@ fn simplified_districts_and_provinces_keep_shared_borders() {
             attribution: String::new(),
             name_property: "name".into(),
             iso_property: None,
+            accept_invalid: Vec::new(),
         };
         let (back, _) = sitrep::geo::parse_layer(&spec, &text, "output").unwrap();
         assert_eq!(back.shapes.len(), nd);

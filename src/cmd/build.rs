@@ -18,9 +18,6 @@ pub fn run(root: &Path, args: &BuildArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
     sitrep::output::stop_cleanly_on_interrupt()?;
     let summary = sitrep::build(&config, args.force, &|step| ui.progress(step))?;
     ui.clear_progress();
-    for warning in &summary.geo_warnings {
-        ui.warn(warning);
-    }
     if !summary.warnings.is_empty() && !ui.quiet {
         eprint!("{}", diagnostic::render_human(&summary.warnings, ui.colour));
     }

@@ -82,5 +82,10 @@ fn collect(root: &Path, ui: &Ui) -> anyhow::Result<Vec<diagnostic::Diagnostic>> 
         sitrep::generate_loaded_into(&config, &geo, content, timings, &progress, || {
             Ok(sitrep::render::Discard)
         })?;
-    Ok(generated.diagnostics)
+    // The boundary layers' warnings first, as `build` prints them.
+    Ok(geo
+        .warnings
+        .into_iter()
+        .chain(generated.diagnostics)
+        .collect())
 }

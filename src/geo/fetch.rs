@@ -211,6 +211,7 @@ mod tests {
             attribution: "test".into(),
             name_property: "shapeName".into(),
             iso_property: None,
+            accept_invalid: Vec::new(),
         }
     }
 

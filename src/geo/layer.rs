@@ -35,8 +35,30 @@ pub struct Layer {
     pub shapes: Vec<Shape>,
 }
 
-/// Reads and parses the layer file at `path`; see [`parse_layer`].
-pub fn load_layer(spec: &LayerSpec, path: &Path) -> Result<(Layer, Vec<String>), GeoError> {
+/// A problem in a boundary layer that the build works around (the feature is kept or the
+/// ring dropped); reported as a warning on the layer file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerWarning {
+    /// A stable, kebab-case name, as for content diagnostics.
+    pub kind: &'static str,
+    /// The name of the feature it is about, when there is one.
+    pub feature: Option<String>,
+    /// What is wrong, starting with the feature (`feature #3 'Quetta': …`).
+    pub message: String,
+    /// What to do about it.
+    pub hint: &'static str,
+}
+
+/// `kind` of a feature whose geometry is invalid (self-intersecting, overlapping parts).
+pub const INVALID_GEOMETRY: &str = "invalid-boundary";
+
+/// `kind` of a name in `accept_invalid` that is no feature, or one with a valid geometry.
+pub const ACCEPT_INVALID_UNUSED: &str = "accept-invalid-unused";
+
+/// Reads and parses the layer file at `path`; see [`parse_layer`]. The invalid-geometry
+/// warnings of the features the layer declaration accepts (`accept_invalid`) are left out;
+/// a name there that is no feature of the layer, or whose geometry is valid, is warned about.
+pub fn load_layer(spec: &LayerSpec, path: &Path) -> Result<(Layer, Vec<LayerWarning>), GeoError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         GeoError::new(
@@ -46,7 +68,52 @@ pub fn load_layer(spec: &LayerSpec, path: &Path) -> Result<(Layer, Vec<String>),
             "run the fetch step first, or check the path in the layer declaration",
         )
     })?;
-    parse_layer(spec, &text, &origin)
+    let (layer, mut warnings) = parse_layer(spec, &text, &origin)?;
+    apply_accepted(spec, &layer, &mut warnings);
+    Ok((layer, warnings))
+}
+
+/// Drops the invalid-geometry warnings of the features `spec.accept_invalid` names, and warns
+/// about a name there that matches no feature or one whose geometry is valid (the source was
+/// fixed: the entry is no longer needed).
+fn apply_accepted(spec: &LayerSpec, layer: &Layer, warnings: &mut Vec<LayerWarning>) {
+    if spec.accept_invalid.is_empty() {
+        return;
+    }
+    let is_invalid = |name: &str| {
+        warnings
+            .iter()
+            .any(|w| w.kind == INVALID_GEOMETRY && w.feature.as_deref() == Some(name))
+    };
+    let mut stale = Vec::new();
+    for name in &spec.accept_invalid {
+        let message = if !layer.shapes.iter().any(|s| &s.name == name) {
+            format!(
+                "`accept_invalid` of layer `{}` names '{name}', which is no feature of the layer",
+                spec.name
+            )
+        } else if !is_invalid(name) {
+            format!(
+                "`accept_invalid` of layer `{}` names '{name}', whose geometry is valid",
+                spec.name
+            )
+        } else {
+            continue;
+        };
+        stale.push(LayerWarning {
+            kind: ACCEPT_INVALID_UNUSED,
+            feature: Some(name.clone()),
+            message,
+            hint: "remove the name from `accept_invalid` in the layer declaration (sitrep.toml)",
+        });
+    }
+    warnings.retain(|w| {
+        !(w.kind == INVALID_GEOMETRY
+            && w.feature
+                .as_ref()
+                .is_some_and(|f| spec.accept_invalid.contains(f)))
+    });
+    warnings.extend(stale);
 }
 
 /// Parses GeoJSON text (a FeatureCollection of Polygon/MultiPolygon features) into a [`Layer`].
@@ -54,12 +121,12 @@ pub fn load_layer(spec: &LayerSpec, path: &Path) -> Result<(Layer, Vec<String>),
 /// Rings are closed if open, consecutive duplicate points are removed, rings with fewer than 4
 /// points (or no area) are dropped with a warning, and winding is normalised to RFC 7946 (exterior
 /// counter-clockwise, holes clockwise). A feature without a usable name or geometry is an error.
-/// `origin` names the source in errors and warnings. Returns the layer and the warnings.
+/// `origin` names the source in errors. Returns the layer and the warnings.
 pub fn parse_layer(
     spec: &LayerSpec,
     text: &str,
     origin: &str,
-) -> Result<(Layer, Vec<String>), GeoError> {
+) -> Result<(Layer, Vec<LayerWarning>), GeoError> {
     let root: Value = serde_json::from_str(text).map_err(|e| {
         GeoError::new(
             origin,
@@ -97,7 +164,7 @@ pub fn parse_layer(
     }
     // Features are independent (checking and labelling them is most of the work): parsed in
     // parallel, then taken in file order, so warnings and the first error come out as in a loop.
-    let parsed: Vec<(Result<Shape, GeoError>, Vec<String>)> = features
+    let parsed: Vec<(Result<Shape, GeoError>, Vec<LayerWarning>)> = features
         .par_iter()
         .enumerate()
         .map(|(i, feature)| {
@@ -115,10 +182,15 @@ pub fn parse_layer(
         warnings.extend(feature_warnings);
         let shape = shape?;
         match first_with_name.get(&shape.name) {
-            Some(prev) => warnings.push(format!(
-                "{origin}: feature #{i}: name '{}' is also used by feature #{prev}",
-                shape.name
-            )),
+            Some(prev) => warnings.push(LayerWarning {
+                kind: "duplicate-boundary-name",
+                feature: Some(shape.name.clone()),
+                message: format!(
+                    "feature #{i}: name '{}' is also used by feature #{prev}",
+                    shape.name
+                ),
+                hint: "regions are found by name: rename one of them in the source file",
+            }),
             None => {
                 first_with_name.insert(shape.name.clone(), i);
             }
@@ -139,7 +211,7 @@ fn parse_feature(
     feature: &Value,
     origin: &str,
     idx: usize,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<LayerWarning>,
 ) -> Result<Shape, GeoError> {
     let err = |msg: String, hint: &str| GeoError::new(origin, Some(idx), msg, hint);
     if feature.get("type").and_then(Value::as_str) != Some("Feature") {
@@ -238,15 +310,17 @@ fn parse_feature(
                 Some(ls) if ri == 0 => exterior = Some(ls),
                 Some(ls) => holes.push(ls),
                 None if ri == 0 => {
-                    warnings.push(format!(
-                        "{origin}: feature #{idx} '{name}': {what} has fewer than 4 distinct \
-                         points or no area; polygon {pi} dropped"
+                    warnings.push(dropped_ring(
+                        idx,
+                        &name,
+                        format!("{what} has fewer than 4 distinct points or no area; polygon {pi} dropped"),
                     ));
                     break;
                 }
-                None => warnings.push(format!(
-                    "{origin}: feature #{idx} '{name}': {what} has fewer than 4 distinct points \
-                     or no area; dropped"
+                None => warnings.push(dropped_ring(
+                    idx,
+                    &name,
+                    format!("{what} has fewer than 4 distinct points or no area; dropped"),
                 )),
             }
         }
@@ -263,10 +337,16 @@ fn parse_feature(
     let geometry = MultiPolygon::new(polygons);
     // Self-intersections and overlapping parts have no unambiguous repair: say where they are.
     if let Some(problem) = crate::geo::validity::first_problem(&geometry) {
-        warnings.push(format!(
-            "{origin}: feature #{idx} '{name}': invalid geometry: {problem}; point lookups and \
-             simplification near it may be wrong (fix the source, e.g. `mapshaper -clean`)"
-        ));
+        warnings.push(LayerWarning {
+            kind: INVALID_GEOMETRY,
+            feature: Some(name.clone()),
+            message: format!(
+                "feature #{idx} '{name}': invalid geometry: {problem}; point lookups and \
+                 simplification near it may be wrong"
+            ),
+            hint: "fix the source file (e.g. `mapshaper -clean`), or, if it cannot be changed, \
+                   list the feature in the layer's `accept_invalid` in sitrep.toml",
+        });
     }
     let bbox = geometry.bounding_rect().ok_or_else(|| {
         err(
@@ -283,6 +363,16 @@ fn parse_feature(
         bbox,
         label,
     })
+}
+
+/// The warning for a ring that was dropped.
+fn dropped_ring(idx: usize, name: &str, what: String) -> LayerWarning {
+    LayerWarning {
+        kind: "dropped-boundary-ring",
+        feature: Some(name.to_string()),
+        message: format!("feature #{idx} '{name}': {what}"),
+        hint: "nothing is lost that a map shows; fix the source file to be rid of the warning",
+    }
 }
 
 fn parse_ring(ring: &Value) -> Result<Vec<Coord<f64>>, String> {
@@ -379,6 +469,7 @@ mod tests {
             attribution: "t".into(),
             name_property: "shapeName".into(),
             iso_property: Some("shapeGroup".into()),
+            accept_invalid: Vec::new(),
         }
     }
 
@@ -447,7 +538,7 @@ mod tests {
         assert_eq!(s.geometry.0.len(), 2);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(
-            w[0].contains("hole 1") && w[1].contains("polygon 2"),
+            w[0].message.contains("hole 1") && w[1].message.contains("polygon 2"),
             "{w:?}"
         );
         // Label lies in the largest polygon.
@@ -464,10 +555,42 @@ mod tests {
         assert_eq!(layer.shapes.len(), 2);
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(
-            w[0].starts_with("bad.geojson: feature #1 'Bow': invalid geometry")
-                && w[0].contains("self-intersection"),
+            w[0].message
+                .starts_with("feature #1 'Bow': invalid geometry")
+                && w[0].message.contains("self-intersection")
+                && w[0].kind == INVALID_GEOMETRY
+                && w[0].feature.as_deref() == Some("Bow"),
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn accepted_invalid_features_are_not_warned_about_and_stale_names_are() {
+        let bow_tie =
+            r#"{"type":"Polygon","coordinates":[[[0,0],[4,0],[4,4],[0,4],[2,-1],[0,0]]]}"#;
+        let square = r#"{"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]}"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.geojson");
+        std::fs::write(&path, fc(&[feat("Ok", square), feat("Bow", bow_tie)])).unwrap();
+        let mut accepting = spec();
+        accepting.accept_invalid = vec!["Bow".into()];
+        let (_, w) = load_layer(&accepting, &path).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        // A valid feature or a name the layer lacks is a stale entry: said, and nothing else
+        // is hidden by it.
+        accepting.accept_invalid = vec!["Ok".into(), "Gone".into()];
+        let (_, w) = load_layer(&accepting, &path).unwrap();
+        let kinds: Vec<_> = w.iter().map(|w| (w.kind, w.feature.as_deref())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (INVALID_GEOMETRY, Some("Bow")),
+                (ACCEPT_INVALID_UNUSED, Some("Ok")),
+                (ACCEPT_INVALID_UNUSED, Some("Gone")),
+            ]
+        );
+        assert!(w[1].message.contains("whose geometry is valid"), "{w:?}");
+        assert!(w[2].message.contains("no feature of the layer"), "{w:?}");
     }
 
     #[test]

@@ -190,6 +190,7 @@ mod tests {
             attribution: String::new(),
             name_property: "shapeName".into(),
             iso_property: None,
+            accept_invalid: Vec::new(),
         };
         let feats: Vec<String> = geoms
             .iter()

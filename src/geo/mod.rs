@@ -17,7 +17,9 @@ mod topology;
 mod validity;
 
 pub use fetch::{fetch_layers, sha256_hex, to_hex};
-pub use layer::{load_layer, parse_layer, Layer, Shape};
+pub use layer::{
+    load_layer, parse_layer, Layer, LayerWarning, Shape, ACCEPT_INVALID_UNUSED, INVALID_GEOMETRY,
+};
 pub use locate::{assign_parents, PointIndex};
 pub use output::{bounds_of, feature_collection, feature_collections, Properties};
 pub use simplify::{simplify_shapes, vertex_count, SharedBorders};
@@ -48,6 +50,10 @@ pub struct LayerSpec {
     /// Feature property holding the ISO3 country code of each feature (e.g. "shapeGroup").
     #[serde(default)]
     pub iso_property: Option<String>,
+    /// Names of features whose invalid geometry (self-intersections, overlapping parts) is
+    /// known and cannot be fixed at the source: their warning is not repeated on every build.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept_invalid: Vec<String>,
 }
 
 /// Default for [`LayerSpec::name_property`]: geoBoundaries' `shapeName`.

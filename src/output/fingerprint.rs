@@ -50,7 +50,7 @@ use crate::geo::to_hex;
 pub const FINGERPRINT: &str = ".sitrep-fingerprint";
 
 /// Version of the record's layout; a record of another version is ignored.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// One sha256 (hex) per input, by name (see the module doc).
 type Digests = BTreeMap<String, String>;
@@ -115,7 +115,6 @@ struct Record {
     files: usize,
     bytes: u64,
     warnings: Vec<StoredDiagnostic>,
-    geo_warnings: Vec<String>,
     /// `manifest_digest` of the output folder as the build left it.
     folder: String,
 }
@@ -128,7 +127,6 @@ pub struct Replay {
     pub files: usize,
     pub bytes: u64,
     pub warnings: Vec<Diagnostic>,
-    pub geo_warnings: Vec<String>,
 }
 
 /// The outcome of comparing this build's inputs and the output folder with the record.
@@ -262,7 +260,6 @@ fn compare(
         files: record.files,
         bytes: record.bytes,
         warnings: record.warnings.into_iter().map(restore).collect(),
-        geo_warnings: record.geo_warnings,
     })
 }
 
@@ -316,7 +313,6 @@ pub fn store(
         files: replay.files,
         bytes: replay.bytes,
         warnings: replay.warnings.iter().map(keep).collect(),
-        geo_warnings: replay.geo_warnings.clone(),
         folder: match written {
             Some(mut listed) => {
                 listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));

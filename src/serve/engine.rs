@@ -86,7 +86,7 @@ impl Engine {
         };
         let root = self.sources.root.clone();
         match self.incremental.build(&self.config, &root, &geo, change) {
-            Ok(outcome) => outcome,
+            Ok(outcome) => with_layer_warnings(outcome, &geo),
             Err(e) => self.failed_rendering(e),
         }
     }
@@ -97,7 +97,7 @@ impl Engine {
     pub fn finish(&mut self) -> Option<Outcome> {
         let geo = self.geo.clone()?;
         match self.incremental.finish(&self.config, &geo)? {
-            Ok(outcome) => Some(outcome),
+            Ok(outcome) => Some(with_layer_warnings(outcome, &geo)),
             Err(e) => Some(self.failed_rendering(e)),
         }
     }
@@ -115,6 +115,17 @@ impl Engine {
             ),
         }
     }
+}
+
+/// A build's outcome with the boundary layers' warnings first among its diagnostics, as
+/// `build` and `check` show them.
+fn with_layer_warnings(mut outcome: Outcome, geo: &GeoData) -> Outcome {
+    if let Outcome::Built { diagnostics, .. } = &mut outcome {
+        if !geo.warnings.is_empty() {
+            diagnostics.splice(0..0, geo.warnings.iter().cloned());
+        }
+    }
+    outcome
 }
 
 /// A failure as diagnostics: content errors as they are, anything else (templates, I/O,

@@ -134,9 +134,17 @@ pub enum NewKind {
         /// Date of the incident, YYYY-MM-DD.
         #[arg(long)]
         date: Option<String>,
-        /// District (name or alias) where it happened.
-        #[arg(long)]
+        /// District (name or alias) where it happened, for an incident in the home country.
+        #[arg(long, conflicts_with = "country")]
         district: Option<String>,
+        /// ISO 3166-1 alpha-3 code of the country, for an incident abroad (e.g. AFG); the
+        /// file then asks for a [location] instead of a district.
+        #[arg(long)]
+        country: Option<String>,
+        /// Province where it happened, for an incident abroad in a country whose provinces
+        /// the boundary layers hold.
+        #[arg(long, requires = "country")]
+        province: Option<String>,
     },
     /// A new brief under content/briefs/.
     Brief {

@@ -96,8 +96,11 @@ pub fn check_date(text: &str, today: NaiveDate) -> anyhow::Result<NaiveDate> {
 pub struct NewIncident {
     pub title: String,
     pub date: NaiveDate,
-    /// A district name or alias; `None` writes a commented line (incidents abroad).
+    /// A district name or alias; `None` for an incident abroad, whose file then asks for a
+    /// `[location]`.
     pub district: Option<String>,
+    /// A province abroad (in the home country it is derived from the district).
+    pub province: Option<String>,
     pub country: String,
 }
 
@@ -119,7 +122,30 @@ pub fn incident_text(incident: &NewIncident) -> String {
             "{:<30} # a district name or alias; the province is derived from it",
             format!("district = {}", toml_string(d))
         ),
-        None => "# district = \"\"                # for incidents in the home country".to_string(),
+        None => match &incident.province {
+            Some(p) => format!(
+                "{:<30} # the country's province, as the boundary layers name it",
+                format!("province = {}", toml_string(p))
+            ),
+            None => "# province = \"\"                # where the boundary layers hold the country's provinces".to_string(),
+        },
+    };
+    // Abroad there is no district to place it: the location is required.
+    let location = match incident.district {
+        Some(_) => "# [location]                   # optional when `district` is given
+# name = \"\"                    # a label for the place
+# lat = 0.0                    # WGS84 decimal degrees
+# lon = 0.0"
+            .to_string(),
+        None => "[location]                     # required: there is no district abroad
+# name = \"\"                    # a label for the place, e.g. the town
+lat = 0.0                      # TODO: WGS84 decimal degrees, read off a map of the place
+lon = 0.0                      # TODO"
+            .to_string(),
+    };
+    let precision = match incident.district {
+        Some(_) => "# geo_precision = \"town\"",
+        None => "geo_precision = \"town\"  ",
     };
     format!(
         r#"# A new incident, made by `sitrep new incident`. Replace every TODO, delete the commented
@@ -145,11 +171,8 @@ what the sources disagree on. Markdown.
 
 # Tables come last: every key after a [table] line belongs to that table.
 
-# [location]                   # optional when `district` is given
-# name = ""                    # a label for the place
-# lat = 0.0                    # WGS84 decimal degrees
-# lon = 0.0
-# geo_precision = "town"       # {geo}
+{location}
+{precision}       # {geo}
 
 # [[perpetrators]]             # zero or more; claims are recorded as claims
 # actor = ""                   # a file name (without .toml) under content/actors/
@@ -311,6 +334,7 @@ mod tests {
             title: "A \"quoted\" title \\ with backslash".into(),
             date: NaiveDate::from_ymd_opt(2024, 5, 3).unwrap(),
             district: Some("Dera \"Ismail\" Khan".into()),
+            province: None,
             country: "PAK".into(),
         };
         let text = incident_text(&incident);

@@ -173,6 +173,99 @@ fn a_new_incident_passes_check_once_its_placeholders_are_filled() {
 }
 
 #[test]
+fn a_new_incident_abroad_asks_for_a_location_and_passes_check_once_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_fixture("minimal", &site);
+    let (_, baseline) = check_json(&site, &[]);
+    let baseline_count = baseline["diagnostics"].as_array().unwrap().len();
+    let args = [
+        "incident",
+        "--title",
+        "Raid near the border",
+        "--date",
+        "2024-05-01",
+    ];
+    let with = |extra: &[&'static str]| [&args[..], extra].concat();
+
+    // Refused, with what to do: an unknown code, a province where the layers have none, a
+    // district abroad.
+    let refused = [
+        (with(&["--country", "AFX"]), "did you mean 'AFG'"),
+        (
+            with(&["--country", "AFG", "--province", "Kabul"]),
+            "no provinces of AFG",
+        ),
+        (
+            with(&["--country", "AFG", "--district", "Alpha"]),
+            "cannot be used with",
+        ),
+    ];
+    for (args, expected) in refused {
+        let out = run_new(&site, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        check_json(&site, &[]).1["diagnostics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        baseline_count
+    );
+
+    let out = run_new(&site, &with(&["--country", "afg"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let relative = "content/incidents/2024/2024-05-01-raid-near-the-border.toml";
+    let path = site.join(relative);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("country = \"AFG\"") && !text.contains("\ndistrict"));
+
+    // Unfilled: the placeholders, and the location's 0, 0, are the errors.
+    let (code, doc) = check_json(&site, &[]);
+    assert_eq!(code, 1);
+    let expected: BTreeSet<(u64, String)> = [
+        line_of(&text, "type = "),
+        line_of(&text, "TODO: what happened"),
+        line_of(&text, "lat = "),
+        line_of(&text, "publisher = "),
+        line_of(&text, "title = \"TODO\""),
+    ]
+    .into_iter()
+    .map(|line| (line, "placeholder".to_string()))
+    .collect();
+    assert_eq!(diagnostics_in(&doc, relative), expected, "{doc:#}");
+
+    // Filled with a point in the fixture's Afghanistan: check passes with nothing new.
+    let filled = fill(
+        &text,
+        &[
+            ("type = ", "type = \"armed-assault\""),
+            ("lat = ", "lat = 33.0"),
+            ("lon = ", "lon = 68.0"),
+            ("publisher = ", "publisher = \"Example Times\""),
+            (
+                "title = \"TODO\"",
+                "title = \"Raid reported near the border\"",
+            ),
+        ],
+    );
+    std::fs::write(&path, filled).unwrap();
+    let (code, doc) = check_json(&site, &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        doc["diagnostics"].as_array().unwrap().len(),
+        baseline_count,
+        "{doc:#}"
+    );
+}
+
+#[test]
 fn a_new_brief_and_a_new_actor_pass_check_once_filled() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");

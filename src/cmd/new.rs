@@ -23,23 +23,49 @@ pub fn run(root: &Path, args: &NewArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
             title,
             date,
             district,
+            country,
+            province,
         } => {
+            let districts = Districts::load(&config, ui);
+            let abroad = match country {
+                Some(c) => {
+                    Some(districts.check_country(c)?).filter(|c| *c != districts.home_country)
+                }
+                None => None,
+            };
             asker.require(&[
                 ("--title", title.is_some()),
                 ("--date", date.is_some()),
-                ("--district", district.is_some()),
+                ("--district", district.is_some() || abroad.is_some()),
             ])?;
+            if let (None, Some(_)) = (&abroad, province) {
+                bail!(
+                    "--province is for incidents abroad; in {} the province is derived from --district",
+                    districts.home_country
+                );
+            }
             let title = asker.value("Title (short, neutral)", title, scaffold::check_title)?;
             let date = asker.value("Date (YYYY-MM-DD)", date, |s| {
                 scaffold::check_date(s, config.today)
             })?;
-            let districts = Districts::load(&config, ui);
-            let district = asker.value("District", district, |s| districts.check(s))?;
-            let incident = NewIncident {
-                title,
-                date,
-                district: Some(district),
-                country: districts.home_country.clone(),
+            let incident = match abroad {
+                Some(country) => NewIncident {
+                    title,
+                    date,
+                    district: None,
+                    province: match province {
+                        Some(p) => Some(districts.check_province(&country, p)?),
+                        None => None,
+                    },
+                    country,
+                },
+                None => NewIncident {
+                    title,
+                    date,
+                    district: Some(asker.value("District", district, |s| districts.check(s))?),
+                    province: None,
+                    country: districts.home_country.clone(),
+                },
             };
             (
                 scaffold::incident_path(&incident),
@@ -202,6 +228,41 @@ impl Districts {
                 .chain(self.aliases.iter().map(String::as_str)),
         );
         bail!("unknown district '{name}': {hint}")
+    }
+
+    /// `--country`: an ISO 3166-1 alpha-3 code `check` knows, upper-cased.
+    fn check_country(&self, code: &str) -> anyhow::Result<String> {
+        let iso = code.trim().to_uppercase();
+        let known = sitrep::validate::vocab::country_name(&iso).is_some()
+            || self
+                .tree
+                .as_ref()
+                .is_some_and(|t| t.country(&iso).is_some());
+        if known {
+            return Ok(iso);
+        }
+        let codes = sitrep::validate::vocab::COUNTRIES.iter().map(|(c, _)| *c);
+        let hint = sitrep::validate::term_hint(&iso, codes);
+        bail!("unknown country code '{}': {hint}", code.trim())
+    }
+
+    /// `--province` of a country abroad: one of its provinces in the boundary layers.
+    fn check_province(&self, country: &str, name: &str) -> anyhow::Result<String> {
+        let name = name.trim();
+        let Some(tree) = &self.tree else {
+            return Ok(name.to_string());
+        };
+        if tree.find(country, Level::Province, name).is_some() {
+            return Ok(name.to_string());
+        }
+        let names = tree.names(country, Level::Province);
+        if names.is_empty() {
+            bail!(
+                "the boundary layers hold no provinces of {country}: leave --province out and give the place in [location]"
+            );
+        }
+        let hint = sitrep::validate::term_hint(name, names.iter().copied());
+        bail!("unknown province '{name}' of {country}: {hint}")
     }
 }
 

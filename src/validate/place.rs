@@ -121,7 +121,19 @@ pub fn place(
                     ),
             );
         }
-        if lat_ok && lon_ok {
+        if lat == 0.0 && lon == 0.0 {
+            // "Null island", in the Gulf of Guinea: the placeholder of `sitrep new`, or a
+            // missing value a spreadsheet filled with zeros.
+            diags.push(
+                loaded
+                    .error_on(
+                        &loc.lat,
+                        "placeholder",
+                        "`lat` and `lon` are both 0, the placeholder of `sitrep new` (a point in the Atlantic)",
+                    )
+                    .with_hint("give the place's latitude and longitude in decimal degrees (WGS84), read off a map"),
+            );
+        } else if lat_ok && lon_ok {
             if home
                 && ctx.regions.locate_district(ctx.layers, lon, lat).is_none()
                 && ctx.regions.locate_district(ctx.layers, lat, lon).is_some()

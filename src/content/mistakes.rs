@@ -27,8 +27,9 @@ const MAX_ROUNDS: usize = 4 * MAX_DIAGNOSTICS;
 const STAND_INS: [&str; 6] = ["\"\"", "2000-01-01", "0", "0.0", "[]", "{}"];
 
 /// Every diagnostic for a record of type `T` whose TOML starts at byte `offset` of the file
-/// `text` and ends `tail` bytes before its end (front matter), and failed with `first`: the first as `record_diagnostic_leaving_out` gives it, then the
-/// others in the order serde meets them. One only when the TOML does not parse.
+/// `text` and ends `tail` bytes before its end (front matter), and failed with `first`, each
+/// as `record_diagnostic_leaving_out` gives it alone, in the order of the file. One only when
+/// the TOML does not parse.
 pub(super) fn record_diagnostics<T: serde::de::DeserializeOwned>(
     path: &str,
     text: &str,
@@ -114,6 +115,8 @@ pub(super) fn record_diagnostics<T: serde::de::DeserializeOwned>(
             break;
         }
     }
+    // Serde reads a table's keys in name order, not as written: told as written.
+    found.sort_by_key(|d| (d.line, d.column));
     found
 }
 

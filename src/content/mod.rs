@@ -1126,5 +1126,168 @@ mod tests {
         let d = incident_error("tags = [\"market\"]", "tags = [\"market\"");
         assert_eq!(d.kind, "toml-syntax");
         assert_eq!((d.line, d.snippet.as_deref()), (6, Some("summary = \"S\"")));
+        // The parser cannot go on: a mistake after it is not looked for.
+        let found = incident_errors(&[
+            ("tags = [\"market\"]", "tags = [\"market\""),
+            ("lat = 31.5", "lat = \"x\""),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    /// (line, column, kind) of each diagnostic.
+    fn places(found: &[Diagnostic]) -> Vec<(usize, usize, &'static str)> {
+        found.iter().map(|d| (d.line, d.column, d.kind)).collect()
+    }
+
+    #[test]
+    fn every_mistake_in_a_file_is_reported_in_one_run() {
+        let found = incident_errors(&[
+            ("date = 2024-01-31", "date = \"June 5\""),
+            ("tags = [\"market\"]", "killed = \"five\""),
+            ("summary = \"S\"", "summary = \"S\"\ncasualties = 3"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (2, 8, "wrong-type"),
+                (5, 10, "wrong-type"),
+                (7, 1, "unknown-field")
+            ],
+            "{found:#?}"
+        );
+        // Each as it would be alone: same message and hint.
+        let alone = incident_error("tags = [\"market\"]", "killed = \"five\"");
+        assert_eq!(
+            (&found[1].message, &found[1].hint),
+            (&alone.message, &alone.hint)
+        );
+        assert!(found[2]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("casualties_note")));
+        // The same every time, and never twice.
+        let again = incident_errors(&[
+            ("date = 2024-01-31", "date = \"June 5\""),
+            ("tags = [\"market\"]", "killed = \"five\""),
+            ("summary = \"S\"", "summary = \"S\"\ncasualties = 3"),
+        ]);
+        assert_eq!(found, again);
+    }
+
+    #[test]
+    fn a_blanked_required_field_is_not_reported_missing() {
+        let found = incident_errors(&[
+            ("title = \"T\"", "title = 5"),
+            ("lat = 31.5", "lat = \"x\""),
+            ("publisher = \"P\"", "publisher = 7"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (1, 9, "wrong-type"),
+                (8, 7, "wrong-type"),
+                (14, 13, "wrong-type")
+            ],
+            "{found:#?}"
+        );
+        // Two bad dates: both told, neither then missing.
+        let found = incident_errors(&[
+            ("date = 2024-01-31", "date = 2024-02-30"),
+            ("summary = \"S\"", "summary = \"S\"\nupdated = 2024-13-01"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(2, 8, "invalid-date"), (7, 11, "invalid-date")],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_field_really_missing_is_reported_once_beside_the_other_mistakes() {
+        // At the top (serde finds missing fields of the top table last).
+        let found = incident_errors(&[
+            ("country = \"PAK\"\n", ""),
+            ("type = \"bombing\"\n", ""),
+            ("tags = [\"market\"]", "killed = \"five\""),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(1, 1, "missing-field"), (3, 10, "wrong-type")],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].message, "missing fields `country`, `type`");
+        // In [location], with a mistake in a later table: both, at their lines as written.
+        let found = incident_errors(&[("lon = 74.3\n", ""), ("title = \"S\"", "title = 5")]);
+        assert_eq!(
+            places(&found),
+            [(7, 1, "missing-field"), (14, 9, "wrong-type")],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].message, "missing field `lon`");
+        // A blanked field beside a really missing one in the same table: only the latter.
+        let found = incident_errors(&[("lon = 74.3\n", ""), ("lat = 31.5", "lat = \"x\"")]);
+        assert_eq!(
+            places(&found),
+            [(7, 1, "missing-field"), (8, 7, "wrong-type")],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].message, "missing field `lon`");
+    }
+
+    #[test]
+    fn a_mistake_in_a_sources_entry_and_one_at_the_top_are_both_reported() {
+        let found = incident_errors(&[
+            ("country = \"PAK\"", "country = 5"),
+            ("publisher = \"P\"", "publisher = \"P\"\npages = 3"),
+            ("title = \"S\"", "title = 5"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (3, 11, "wrong-type"),
+                (15, 1, "unknown-field"),
+                (16, 9, "wrong-type")
+            ],
+            "{found:#?}"
+        );
+        // In an inline table, the entry alone is blanked: the next one is read too.
+        let found = incident_errors(&[(
+            "summary = \"S\"\n[location]\nlat = 31.5\nlon = 74.3\n",
+            "summary = \"S\"\nlocation = { lat = \"x\", lon = \"y\", height = 2 }\n",
+        )]);
+        assert_eq!(
+            places(&found),
+            [
+                (7, 20, "wrong-type"),
+                (7, 31, "wrong-type"),
+                (7, 36, "unknown-field")
+            ],
+            "{found:#?}"
+        );
+        // Each item of a list.
+        let found = incident_errors(&[("tags = [\"market\"]", "tags = [1, \"market\", 2]")]);
+        assert_eq!(
+            places(&found),
+            [(5, 9, "wrong-type"), (5, 22, "wrong-type")],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn every_mistake_in_a_brief_front_matter_is_placed_in_the_file() {
+        let text = "+++\ntitle = 5\ndate = 2024-01-01\nauthors = \"A\"\nwriter = \"B\"\n+++\nBody, with title = 6\n";
+        let found = match parse_file(FileKind::Brief, "b.md", "b", text.to_string()) {
+            Ok(_) => panic!("accepted"),
+            Err(found) => found,
+        };
+        assert_eq!(
+            places(&found),
+            [
+                (2, 9, "wrong-type"),
+                (4, 11, "wrong-type"),
+                (5, 1, "unknown-field")
+            ],
+            "{found:#?}"
+        );
     }
 }

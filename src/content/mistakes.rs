@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     classify_toml_error, line_at, missing_field, record_diagnostic_leaving_out, table_at,
-    table_header, TableAt,
+    table_header, unknown_field, TableAt,
 };
 use crate::diagnostic::{line_column, Diagnostic};
 
@@ -70,7 +70,7 @@ pub(super) fn record_diagnostics<T: serde::de::DeserializeOwned>(
             None => error
                 .span()
                 .and_then(|span| work.entry_at(span))
-                .and_then(|entry| work.blank::<T>(entry)),
+                .and_then(|entry| work.blank::<T>(entry, meant(&error))),
         };
         let Some(Err(next)) = next else {
             break;
@@ -190,10 +190,12 @@ impl Working {
         toml::from_str::<T>(self.toml()).map(|_| ())
     }
 
-    /// Blanks `entry` and reads again; `None` when there was nothing to blank.
+    /// Blanks `entry` and reads again; `None` when there was nothing to blank. `meant` is the
+    /// field a misspelt key stands for: were it missing, that is the same mistake.
     fn blank<T: serde::de::DeserializeOwned>(
         &mut self,
         entry: Entry,
+        meant: Option<String>,
     ) -> Option<Result<(), toml::de::Error>> {
         let range = entry.range;
         let spaces: String = self
@@ -217,6 +219,14 @@ impl Working {
                 at: range.start,
                 after,
             });
+            if let Some(meant) = meant {
+                self.blanked.push(Blanked {
+                    field: meant.clone(),
+                    key: meant,
+                    at: range.start,
+                    after,
+                });
+            }
         }
         Some(self.read::<T>())
     }
@@ -392,6 +402,12 @@ impl Working {
         d.line = line;
         d.column = column;
     }
+}
+
+/// For an unknown key, the field its hint suggests (`latitude` for `lat`).
+fn meant(error: &toml::de::Error) -> Option<String> {
+    let (field, expected) = unknown_field(error.message())?;
+    crate::validate::suggest(field, expected.into_iter())
 }
 
 /// The byte offset of 1-based `line` and `column` (in characters) in `text`; the inverse

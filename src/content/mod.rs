@@ -1232,6 +1232,16 @@ mod tests {
             "{found:#?}"
         );
         assert_eq!(found[0].message, "missing field `lon`");
+        // A misspelt key is one mistake, not a second one for the field it stands for.
+        let found = incident_errors(&[
+            ("lat = 31.5", "latitude = 31.5"),
+            ("title = \"S\"", "title = 5"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(8, 1, "unknown-field"), (15, 9, "wrong-type")],
+            "{found:#?}"
+        );
     }
 
     #[test]

@@ -421,7 +421,11 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
         start = 3;
     }
     let rest = text.get(start..)?;
-    let skip: usize = rest.chars().take(column - 1).map(char::len_utf8).sum();
+    let skip: usize = rest
+        .chars()
+        .take(column.saturating_sub(1))
+        .map(char::len_utf8)
+        .sum();
     Some(start + skip)
 }
 

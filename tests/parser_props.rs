@@ -32,8 +32,8 @@ fn parse_and_check(kind: FileKind, path: &str, slug: &str, text: &str) -> Vec<Di
     let mut raw = RawContent::default();
     match parse_file(kind, path, slug, text.to_string()) {
         Ok(parsed) => raw.add(parsed),
-        Err(d) => {
-            diagnostics.push(d);
+        Err(found) => {
+            diagnostics.extend(found);
             raw.unparsed.push((kind, slug.to_string()));
         }
     }

@@ -4,6 +4,7 @@
 mod control;
 pub use control::escape_at;
 mod discover;
+mod mistakes;
 pub mod model;
 
 use std::path::Path;
@@ -107,13 +108,14 @@ pub enum Parsed {
 }
 
 /// Parses the text of one content file of `kind` (in memory; `path` is only for diagnostics).
-#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
+/// A file that does not parse gives at least one diagnostic: every mistake in its fields when
+/// its TOML is well formed, else the one the parser stopped at.
 pub fn parse_file(
     kind: FileKind,
     path: &str,
     slug: &str,
     text: String,
-) -> Result<Parsed, Diagnostic> {
+) -> Result<Parsed, Vec<Diagnostic>> {
     let syntax = match kind {
         FileKind::Incident | FileKind::Actor | FileKind::Aliases => control::Syntax::Toml,
         FileKind::Brief | FileKind::RegionNote => control::Syntax::FrontMatterThenMarkdown {
@@ -121,7 +123,7 @@ pub fn parse_file(
         },
     };
     if let Some(problem) = control::check(path, &text, syntax) {
-        return Err(problem);
+        return Err(vec![problem]);
     }
     let source = std::sync::Arc::new(SourceText {
         path: path.to_string(),
@@ -152,9 +154,8 @@ impl RawContent {
 impl RawContent {
     /// Parses one file into the content in path order (for `serve`, which re-reads only the
     /// files that changed). A file that does not parse is recorded as unparsed and its
-    /// diagnostic returned.
-    #[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
-    pub fn insert_file(&mut self, file: ContentFile) -> Result<(), Diagnostic> {
+    /// diagnostics returned.
+    pub fn insert_file(&mut self, file: ContentFile) -> Result<(), Vec<Diagnostic>> {
         let (kind, slug) = (file.kind, file.slug.clone());
         match parse_file(kind, &file.display_path, &file.slug, file.text) {
             Ok(Parsed::Incident(l)) => insert_sorted(&mut self.incidents, *l),
@@ -215,7 +216,7 @@ pub fn load(root: &Path) -> LoadedContent {
         ..RawContent::default()
     };
     // Parsed in parallel, added in the order `discover` found them.
-    let parsed: Vec<(FileKind, String, Result<Parsed, Diagnostic>)> = files
+    let parsed: Vec<(FileKind, String, Result<Parsed, Vec<Diagnostic>>)> = files
         .into_par_iter()
         .with_max_len(crate::FILES_PER_TASK)
         .map(|file| {
@@ -231,8 +232,8 @@ pub fn load(root: &Path) -> LoadedContent {
     for (kind, slug, result) in parsed {
         match result {
             Ok(parsed) => content.add(parsed),
-            Err(d) => {
-                diagnostics.push(d);
+            Err(found) => {
+                diagnostics.extend(found);
                 content.unparsed.push((kind, slug));
             }
         }
@@ -240,12 +241,11 @@ pub fn load(root: &Path) -> LoadedContent {
     (content, diagnostics)
 }
 
-#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 fn parse_toml<T: serde::de::DeserializeOwned>(
     source: &std::sync::Arc<SourceText>,
     offset: usize,
     slug: &str,
-) -> Result<Loaded<T>, Diagnostic> {
+) -> Result<Loaded<T>, Vec<Diagnostic>> {
     let toml_text = &source.text[offset..];
     toml::from_str::<T>(toml_text)
         .map(|value| Loaded {
@@ -254,17 +254,17 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
             slug: slug.to_string(),
             value,
         })
-        .map_err(|e| record_diagnostic::<T>(&source.path, &source.text, (offset, toml_text), &e))
+        // Only a file that failed is read again, to find its other mistakes.
+        .map_err(|e| mistakes::record_diagnostics::<T>(&source.path, &source.text, (offset, 0), &e))
 }
 
 /// Markdown with `+++` TOML front matter: the front matter becomes `T`'s fields, the body
 /// goes to `body`. Region notes may omit the front matter.
-#[allow(clippy::result_large_err)] // one diagnostic per failed file, never in a hot loop
 fn parse_markdown<T: MarkdownRecord>(
     source: &std::sync::Arc<SourceText>,
     slug: &str,
     front_matter_required: bool,
-) -> Result<Loaded<T>, Diagnostic> {
+) -> Result<Loaded<T>, Vec<Diagnostic>> {
     let text = &source.text;
     let Some((fm_start, fm_end, body_start)) = split_front_matter(text) else {
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -290,11 +290,13 @@ fn parse_markdown<T: MarkdownRecord>(
                     0,
                 )
             };
-            return Err(
-                Diagnostic::error(&source.path, "missing-front-matter", message)
-                    .at(text, at)
-                    .with_hint(hint),
-            );
+            return Err(vec![Diagnostic::error(
+                &source.path,
+                "missing-front-matter",
+                message,
+            )
+            .at(text, at)
+            .with_hint(hint)]);
         }
         return Ok(Loaded {
             source: source.clone(),
@@ -304,8 +306,9 @@ fn parse_markdown<T: MarkdownRecord>(
         });
     };
     let fm = &text[fm_start..fm_end];
-    let mut value: T = toml::from_str(fm)
-        .map_err(|e| record_diagnostic::<T>(&source.path, text, (fm_start, fm), &e))?;
+    let mut value: T = toml::from_str(fm).map_err(|e| {
+        mistakes::record_diagnostics::<T>(&source.path, text, (fm_start, text.len() - fm_end), &e)
+    })?;
     value.set_body(text[body_start..].to_string());
     Ok(Loaded {
         source: source.clone(),
@@ -608,11 +611,15 @@ fn unquote(value: &str) -> &str {
 /// `offset` of the file `text`. When a field is missing, the message names every field
 /// missing from that table (the record's top table, a `[table]` or an `[[array]]` entry), so
 /// a contributor fixes them in one go rather than one per run of `check`.
-fn record_diagnostic<T: serde::de::DeserializeOwned>(
+///
+/// `leave_out` names fields, by table, not to name as missing: they were blanked by the search
+/// for further mistakes (`mistakes`), which reported them already.
+fn record_diagnostic_leaving_out<T: serde::de::DeserializeOwned>(
     path: &str,
     text: &str,
     (offset, toml): (usize, &str),
     error: &toml::de::Error,
+    leave_out: &[(TableAt, String)],
 ) -> Diagnostic {
     let mut d = toml_diagnostic_at(path, text, offset, error);
     if let (Some((field, _)), Some(span)) = (unknown_field(error.message()), error.span()) {
@@ -636,7 +643,8 @@ fn record_diagnostic<T: serde::de::DeserializeOwned>(
     let Some(at) = table_at(toml, error.span()) else {
         return d;
     };
-    let missing = missing_fields::<T>(document, &at, first);
+    let mut missing = missing_fields::<T>(document, &at, first);
+    missing.retain(|f| !leave_out.iter().any(|(t, name)| *t == at && name == f));
     if missing.len() > 1 {
         let names: Vec<String> = missing.iter().map(|f| format!("`{f}`")).collect();
         d.message = format!("missing fields {}", names.join(", "));
@@ -956,19 +964,31 @@ mod tests {
         assert_eq!(top, ["title", "date", "country", "type", "summary"]);
     }
 
-    /// The diagnostic `check` gives for an incident file made of `VALID` with `from`
+    /// The first diagnostic `check` gives for an incident file made of `VALID` with `from`
     /// replaced by `to`.
     fn incident_error(from: &str, to: &str) -> Diagnostic {
+        match incident_errors(&[(from, to)]).into_iter().next() {
+            Some(d) => d,
+            None => panic!("`{to}`: no diagnostic"),
+        }
+    }
+
+    /// Every diagnostic for an incident file made of `VALID` with each `from` replaced by
+    /// its `to`.
+    fn incident_errors(changes: &[(&str, &str)]) -> Vec<Diagnostic> {
         const VALID: &str = "title = \"T\"\ndate = 2024-01-31\ncountry = \"PAK\"\n\
             type = \"bombing\"\ntags = [\"market\"]\nsummary = \"S\"\n\
             [location]\nlat = 31.5\nlon = 74.3\n\
             [[perpetrators]]\nactor = \"ttp\"\nattribution = \"claimed\"\n\
             [[sources]]\npublisher = \"P\"\ntitle = \"S\"\n";
-        assert!(VALID.contains(from), "{from}");
-        let text = VALID.replacen(from, to, 1);
+        let mut text = VALID.to_string();
+        for (from, to) in changes {
+            assert!(text.contains(from), "{from}");
+            text = text.replacen(from, to, 1);
+        }
         match parse_file(FileKind::Incident, "x.toml", "x", text) {
-            Ok(_) => panic!("`{to}` was accepted"),
-            Err(d) => d,
+            Ok(_) => panic!("{changes:?} was accepted"),
+            Err(found) => found,
         }
     }
 
@@ -1106,5 +1126,178 @@ mod tests {
         let d = incident_error("tags = [\"market\"]", "tags = [\"market\"");
         assert_eq!(d.kind, "toml-syntax");
         assert_eq!((d.line, d.snippet.as_deref()), (6, Some("summary = \"S\"")));
+        // The parser cannot go on: a mistake after it is not looked for.
+        let found = incident_errors(&[
+            ("tags = [\"market\"]", "tags = [\"market\""),
+            ("lat = 31.5", "lat = \"x\""),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    /// (line, column, kind) of each diagnostic.
+    fn places(found: &[Diagnostic]) -> Vec<(usize, usize, &'static str)> {
+        found.iter().map(|d| (d.line, d.column, d.kind)).collect()
+    }
+
+    #[test]
+    fn every_mistake_in_a_file_is_reported_in_one_run() {
+        let found = incident_errors(&[
+            ("date = 2024-01-31", "date = \"June 5\""),
+            ("tags = [\"market\"]", "killed = \"five\""),
+            ("summary = \"S\"", "summary = \"S\"\ncasualties = 3"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (2, 8, "wrong-type"),
+                (5, 10, "wrong-type"),
+                (7, 1, "unknown-field")
+            ],
+            "{found:#?}"
+        );
+        // Each as it would be alone: same message and hint.
+        let alone = incident_error("tags = [\"market\"]", "killed = \"five\"");
+        assert_eq!(
+            (&found[1].message, &found[1].hint),
+            (&alone.message, &alone.hint)
+        );
+        assert!(found[2]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("casualties_note")));
+        // The same every time, and never twice.
+        let again = incident_errors(&[
+            ("date = 2024-01-31", "date = \"June 5\""),
+            ("tags = [\"market\"]", "killed = \"five\""),
+            ("summary = \"S\"", "summary = \"S\"\ncasualties = 3"),
+        ]);
+        assert_eq!(found, again);
+    }
+
+    #[test]
+    fn a_blanked_required_field_is_not_reported_missing() {
+        let found = incident_errors(&[
+            ("title = \"T\"", "title = 5"),
+            ("lat = 31.5", "lat = \"x\""),
+            ("publisher = \"P\"", "publisher = 7"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (1, 9, "wrong-type"),
+                (8, 7, "wrong-type"),
+                (14, 13, "wrong-type")
+            ],
+            "{found:#?}"
+        );
+        // Two bad dates: both told, neither then missing.
+        let found = incident_errors(&[
+            ("date = 2024-01-31", "date = 2024-02-30"),
+            ("summary = \"S\"", "summary = \"S\"\nupdated = 2024-13-01"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(2, 8, "invalid-date"), (7, 11, "invalid-date")],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_field_really_missing_is_reported_once_beside_the_other_mistakes() {
+        // At the top (serde finds missing fields of the top table last).
+        let found = incident_errors(&[
+            ("country = \"PAK\"\n", ""),
+            ("type = \"bombing\"\n", ""),
+            ("tags = [\"market\"]", "killed = \"five\""),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(1, 1, "missing-field"), (3, 10, "wrong-type")],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].message, "missing fields `country`, `type`");
+        // In [location], with a mistake in a later table: both, at their lines as written.
+        let found = incident_errors(&[("lon = 74.3\n", ""), ("title = \"S\"", "title = 5")]);
+        assert_eq!(
+            places(&found),
+            [(7, 1, "missing-field"), (14, 9, "wrong-type")],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].message, "missing field `lon`");
+        // A blanked field beside a really missing one in the same table: only the latter.
+        let found = incident_errors(&[("lon = 74.3\n", ""), ("lat = 31.5", "lat = \"x\"")]);
+        assert_eq!(
+            places(&found),
+            [(7, 1, "missing-field"), (8, 7, "wrong-type")],
+            "{found:#?}"
+        );
+        assert_eq!(found[0].message, "missing field `lon`");
+        // A misspelt key is one mistake, not a second one for the field it stands for.
+        let found = incident_errors(&[
+            ("lat = 31.5", "latitude = 31.5"),
+            ("title = \"S\"", "title = 5"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(8, 1, "unknown-field"), (15, 9, "wrong-type")],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn a_mistake_in_a_sources_entry_and_one_at_the_top_are_both_reported() {
+        let found = incident_errors(&[
+            ("country = \"PAK\"", "country = 5"),
+            ("publisher = \"P\"", "publisher = \"P\"\npages = 3"),
+            ("title = \"S\"", "title = 5"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (3, 11, "wrong-type"),
+                (15, 1, "unknown-field"),
+                (16, 9, "wrong-type")
+            ],
+            "{found:#?}"
+        );
+        // In an inline table, the entry alone is blanked: the next one is read too.
+        let found = incident_errors(&[(
+            "summary = \"S\"\n[location]\nlat = 31.5\nlon = 74.3\n",
+            "summary = \"S\"\nlocation = { lat = \"x\", lon = \"y\", height = 2 }\n",
+        )]);
+        assert_eq!(
+            places(&found),
+            [
+                (7, 20, "wrong-type"),
+                (7, 31, "wrong-type"),
+                (7, 36, "unknown-field")
+            ],
+            "{found:#?}"
+        );
+        // Each item of a list.
+        let found = incident_errors(&[("tags = [\"market\"]", "tags = [1, \"market\", 2]")]);
+        assert_eq!(
+            places(&found),
+            [(5, 9, "wrong-type"), (5, 22, "wrong-type")],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn every_mistake_in_a_brief_front_matter_is_placed_in_the_file() {
+        let text = "+++\ntitle = 5\ndate = 2024-01-01\nauthors = \"A\"\nwriter = \"B\"\n+++\nBody, with title = 6\n";
+        let found = match parse_file(FileKind::Brief, "b.md", "b", text.to_string()) {
+            Ok(_) => panic!("accepted"),
+            Err(found) => found,
+        };
+        assert_eq!(
+            places(&found),
+            [
+                (2, 9, "wrong-type"),
+                (4, 11, "wrong-type"),
+                (5, 1, "unknown-field")
+            ],
+            "{found:#?}"
+        );
     }
 }

@@ -339,8 +339,8 @@ impl Incremental {
             match content::read_one(root, path) {
                 None => state.diagnostics.extend(content::hidden_record(root, path)),
                 Some(Ok(file)) => {
-                    if let Err(d) = state.raw.insert_file(file) {
-                        state.diagnostics.push(d);
+                    if let Err(found) = state.raw.insert_file(file) {
+                        state.diagnostics.extend(found);
                     }
                 }
                 Some(Err(d)) => state.diagnostics.push(d),

@@ -508,8 +508,12 @@ fn collect_entries(
                     _ => {}
                 }
             }
-            // The first part of a dotted key: its value is the table of the rest.
-            Some(".") => {
+            // The first part of a dotted key: its value is the table of the rest. (The table's
+            // span need not start after the dot, so the text after the key tells.)
+            _ if toml
+                .get(k.end..)
+                .is_some_and(|rest| rest.trim_start().starts_with('.')) =>
+            {
                 if let DeValue::Table(t) = value.get_ref() {
                     collect_entries(toml, t, Some(start), inline, found);
                 }

@@ -1175,6 +1175,19 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_dotted_key_is_blanked_whole_and_the_search_goes_on() {
+        let found = incident_errors(&[
+            ("summary = \"S\"", "summary = \"S\"\nbogus.key = 1"),
+            ("lat = 31.5", "lat = \"x\""),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(7, 1, "unknown-field"), (9, 7, "wrong-type")],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
     fn a_blanked_required_field_is_not_reported_missing() {
         let found = incident_errors(&[
             ("title = \"T\"", "title = 5"),

@@ -411,3 +411,35 @@ fn a_hidden_record_file_is_warned_about_while_it_exists() {
         .unwrap();
     assert_eq!(warnings(&removed), before);
 }
+
+#[test]
+fn every_mistake_of_an_edited_file_reaches_the_overlay() {
+    let f = Fixture::new();
+    let mut incremental = Incremental::default();
+    incremental
+        .build(&f.config, &f.root, &f.geo, &Change::default())
+        .unwrap();
+    let beta = "content/incidents/2024/2024-03-01-beta-police-post.toml";
+    let text = std::fs::read_to_string(f.root.join(beta)).unwrap();
+    let broken = text
+        .replacen("date = 2024-03-01", "date = \"March 1\"", 1)
+        .replacen("country = \"PAK\"", "country = \"PAK\"\ncasualties = 3", 1);
+    assert_ne!(broken, text, "the fixture changed: update the edit");
+    std::fs::write(f.root.join(beta), broken).unwrap();
+    let change = Change {
+        content: vec![f.root.join(beta)],
+        ..Change::default()
+    };
+    let outcome = incremental
+        .build(&f.config, &f.root, &f.geo, &change)
+        .unwrap();
+    let Outcome::Failed { diagnostics } = outcome else {
+        panic!("a broken file built");
+    };
+    let kinds: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.file == beta)
+        .map(|d| d.kind)
+        .collect();
+    assert_eq!(kinds, ["wrong-type", "unknown-field"], "{diagnostics:#?}");
+}

@@ -82,14 +82,24 @@ fn accepted_name_warning(
     let Ok(text) = std::fs::read_to_string(config.root.join(config::CONFIG_FILE)) else {
         return d;
     };
+    // The layer's `name = "…"` line, then its table up to the next header.
     let declaration = text
         .match_indices(&format!("\"{}\"", spec.name))
         .map(|(at, _)| at)
-        .find(|&at| text[..at].trim_end().ends_with('=') && text[..at].contains("name"));
+        .find(|&at| {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            text[line_start..at]
+                .trim_end()
+                .strip_suffix('=')
+                .map(str::trim)
+                == Some("name")
+        });
     let position = declaration.and_then(|start| {
-        let list = start + text[start..].find("accept_invalid")?;
+        let table = &text[start..];
+        let table = &table[..table.find("\n[").unwrap_or(table.len())];
+        let list = table.find("accept_invalid")?;
         let name = w.feature.as_deref()?;
-        Some(list + text[list..].find(&format!("\"{name}\""))? + 1)
+        Some(start + list + table[list..].find(&format!("\"{name}\""))? + 1)
     });
     match position {
         Some(at) => d.at(&text, at),

@@ -320,11 +320,11 @@ fn an_invalid_boundary_is_a_warning_on_its_file_until_accepted() {
         text(&result)
     );
 
-    let accepted = config.replace(
+    let accepted: String = config.replace(
         "iso_property = \"shapeGroup\"",
         "iso_property = \"shapeGroup\"\naccept_invalid = [\"Bowland\"]",
     );
-    std::fs::write(&config_path, accepted).expect("write");
+    std::fs::write(&config_path, &accepted).expect("write");
     let (code, doc) = common::check_json(site.path(), &[]);
     assert_eq!(
         (code, &doc["warnings"]),
@@ -336,6 +336,32 @@ fn an_invalid_boundary_is_a_warning_on_its_file_until_accepted() {
         result.status.success() && !text(&result).contains("geodata/"),
         "{}",
         text(&result)
+    );
+
+    // A name there that the layer lacks is told at its place in sitrep.toml.
+    let stale = accepted.replace("[\"Bowland\"]", "[\"Bowland\", \"Nowhere\"]");
+    std::fs::write(&config_path, &stale).expect("write");
+    let (_, doc) = common::check_json(site.path(), &[]);
+    let line = stale
+        .lines()
+        .position(|l| l.contains("Nowhere"))
+        .expect("written")
+        + 1;
+    let told: Vec<_> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["kind"] == "accept-invalid-unused")
+        .map(|d| (d["file"].clone(), d["line"].clone(), d["column"].clone()))
+        .collect();
+    assert_eq!(
+        told,
+        [(
+            serde_json::json!("sitrep.toml"),
+            serde_json::json!(line),
+            serde_json::json!(31)
+        )],
+        "{doc}"
     );
 }
 

@@ -36,6 +36,14 @@ fn line_of(text: &str, needle: &str) -> u64 {
     index as u64 + 1
 }
 
+/// (line, "placeholder") for the line starting with each of `prefixes`.
+fn placeholders_at(text: &str, prefixes: &[&str]) -> BTreeSet<(u64, String)> {
+    prefixes
+        .iter()
+        .map(|prefix| (line_of(text, prefix), "placeholder".to_string()))
+        .collect()
+}
+
 /// Does what a contributor does: replaces every TODO value with real text.
 fn fill(text: &str, replacements: &[(&str, &str)]) -> String {
     let mut out = Vec::new();
@@ -110,15 +118,15 @@ fn a_new_incident_passes_check_once_its_placeholders_are_filled() {
     // Unfilled: exactly the placeholders are errors, each on its own line.
     let (code, doc) = check_json(&site, &[]);
     assert_eq!(code, 1);
-    let expected: BTreeSet<(u64, String)> = [
-        line_of(&text, "type = "),
-        line_of(&text, "TODO: what happened"),
-        line_of(&text, "publisher = "),
-        line_of(&text, "title = \"TODO\""),
-    ]
-    .into_iter()
-    .map(|line| (line, "placeholder".to_string()))
-    .collect();
+    let expected = placeholders_at(
+        &text,
+        &[
+            "type = ",
+            "TODO: what happened",
+            "publisher = ",
+            "title = \"TODO\"",
+        ],
+    );
     assert_eq!(diagnostics_in(&doc, relative), expected, "{doc:#}");
 
     // Filled: check passes with nothing new, and build publishes the incident.
@@ -229,16 +237,16 @@ fn a_new_incident_abroad_asks_for_a_location_and_passes_check_once_filled() {
     // Unfilled: the placeholders, and the location's 0, 0, are the errors.
     let (code, doc) = check_json(&site, &[]);
     assert_eq!(code, 1);
-    let expected: BTreeSet<(u64, String)> = [
-        line_of(&text, "type = "),
-        line_of(&text, "TODO: what happened"),
-        line_of(&text, "lat = "),
-        line_of(&text, "publisher = "),
-        line_of(&text, "title = \"TODO\""),
-    ]
-    .into_iter()
-    .map(|line| (line, "placeholder".to_string()))
-    .collect();
+    let expected = placeholders_at(
+        &text,
+        &[
+            "type = ",
+            "TODO: what happened",
+            "lat = ",
+            "publisher = ",
+            "title = \"TODO\"",
+        ],
+    );
     assert_eq!(diagnostics_in(&doc, relative), expected, "{doc:#}");
 
     // Filled with a point in the fixture's Afghanistan: check passes with nothing new.

@@ -208,6 +208,10 @@ fn a_new_incident_abroad_asks_for_a_location_and_passes_check_once_filled() {
             with(&["--country", "AFG", "--district", "Alpha"]),
             "cannot be used with",
         ),
+        (
+            with(&["--country", "PAK", "--province", "Punjab"]),
+            "--province is for incidents abroad",
+        ),
     ];
     for (args, expected) in refused {
         let out = run_new(&site, &args);

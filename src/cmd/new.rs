@@ -33,17 +33,17 @@ pub fn run(root: &Path, args: &NewArgs, ui: &Ui) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
-            asker.require(&[
-                ("--title", title.is_some()),
-                ("--date", date.is_some()),
-                ("--district", district.is_some() || abroad.is_some()),
-            ])?;
             if let (None, Some(_)) = (&abroad, province) {
                 bail!(
                     "--province is for incidents abroad; in {} the province is derived from --district",
                     districts.home_country
                 );
             }
+            asker.require(&[
+                ("--title", title.is_some()),
+                ("--date", date.is_some()),
+                ("--district", district.is_some() || abroad.is_some()),
+            ])?;
             let title = asker.value("Title (short, neutral)", title, scaffold::check_title)?;
             let date = asker.value("Date (YYYY-MM-DD)", date, |s| {
                 scaffold::check_date(s, config.today)
@@ -123,8 +123,9 @@ impl Asker {
             .collect();
         if !self.interactive && !missing.is_empty() {
             bail!(
-                "missing {}: stdin is not a terminal, so sitrep cannot ask for them",
-                missing.join(", ")
+                "missing {}: stdin is not a terminal, so sitrep cannot ask for {}",
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
             );
         }
         Ok(())

@@ -46,7 +46,7 @@ pub struct LayerWarning {
     /// What is wrong, starting with the feature (`feature #3 'Quetta': …`).
     pub message: String,
     /// What to do about it.
-    pub hint: &'static str,
+    pub hint: String,
 }
 
 /// `kind` of a feature whose geometry is invalid (self-intersecting, overlapping parts).
@@ -87,16 +87,28 @@ fn apply_accepted(spec: &LayerSpec, layer: &Layer, warnings: &mut Vec<LayerWarni
     };
     let mut stale = Vec::new();
     for name in &spec.accept_invalid {
-        let message = if !layer.shapes.iter().any(|s| &s.name == name) {
-            format!(
+        let (message, hint) = if !layer.shapes.iter().any(|s| &s.name == name) {
+            let names = layer.shapes.iter().map(|s| s.name.as_str());
+            let hint = match crate::validate::suggest(name, names) {
+                Some(near) => format!(
+                    "did you mean '{near}'? Names are matched exactly, as the layer writes them"
+                ),
+                None => "remove the name from `accept_invalid` in the layer declaration, or \
+                         write it exactly as the layer does"
+                    .to_string(),
+            };
+            let message = format!(
                 "`accept_invalid` of layer `{}` names '{name}', which is no feature of the layer",
                 spec.name
-            )
+            );
+            (message, hint)
         } else if !is_invalid(name) {
-            format!(
+            let message = format!(
                 "`accept_invalid` of layer `{}` names '{name}', whose geometry is valid",
                 spec.name
-            )
+            );
+            let hint = "remove the name from `accept_invalid` in the layer declaration";
+            (message, hint.to_string())
         } else {
             continue;
         };
@@ -104,7 +116,7 @@ fn apply_accepted(spec: &LayerSpec, layer: &Layer, warnings: &mut Vec<LayerWarni
             kind: ACCEPT_INVALID_UNUSED,
             feature: Some(name.clone()),
             message,
-            hint: "remove the name from `accept_invalid` in the layer declaration (sitrep.toml)",
+            hint,
         });
     }
     warnings.retain(|w| {
@@ -189,7 +201,7 @@ pub fn parse_layer(
                     "feature #{i}: name '{}' is also used by feature #{prev}",
                     shape.name
                 ),
-                hint: "regions are found by name: rename one of them in the source file",
+                hint: "regions are found by name: rename one of them in the source file".into(),
             }),
             None => {
                 first_with_name.insert(shape.name.clone(), i);
@@ -345,7 +357,8 @@ fn parse_feature(
                  simplification near it may be wrong"
             ),
             hint: "fix the source file (e.g. `mapshaper -clean`), or, if it cannot be changed, \
-                   list the feature in the layer's `accept_invalid` in sitrep.toml",
+                   list the feature in the layer's `accept_invalid` in sitrep.toml"
+                .into(),
         });
     }
     let bbox = geometry.bounding_rect().ok_or_else(|| {
@@ -371,7 +384,8 @@ fn dropped_ring(idx: usize, name: &str, what: String) -> LayerWarning {
         kind: "dropped-boundary-ring",
         feature: Some(name.to_string()),
         message: format!("feature #{idx} '{name}': {what}"),
-        hint: "nothing is lost that a map shows; fix the source file to be rid of the warning",
+        hint: "nothing is lost that a map shows; fix the source file to be rid of the warning"
+            .into(),
     }
 }
 
@@ -578,7 +592,7 @@ mod tests {
         assert!(w.is_empty(), "{w:?}");
         // A valid feature or a name the layer lacks is a stale entry: said, and nothing else
         // is hidden by it.
-        accepting.accept_invalid = vec!["Ok".into(), "Gone".into()];
+        accepting.accept_invalid = vec!["Ok".into(), "Gone".into(), "bow".into()];
         let (_, w) = load_layer(&accepting, &path).unwrap();
         let kinds: Vec<_> = w.iter().map(|w| (w.kind, w.feature.as_deref())).collect();
         assert_eq!(
@@ -587,8 +601,10 @@ mod tests {
                 (INVALID_GEOMETRY, Some("Bow")),
                 (ACCEPT_INVALID_UNUSED, Some("Ok")),
                 (ACCEPT_INVALID_UNUSED, Some("Gone")),
+                (ACCEPT_INVALID_UNUSED, Some("bow")),
             ]
         );
+        assert!(w[3].hint.starts_with("did you mean 'Bow'?"), "{w:?}");
         assert!(w[1].message.contains("whose geometry is valid"), "{w:?}");
         assert!(w[2].message.contains("no feature of the layer"), "{w:?}");
     }

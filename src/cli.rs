@@ -9,8 +9,9 @@ use crate::diagnostic::Format;
 /// sitrep builds a static incident atlas from TOML incidents, Markdown briefs and GeoJSON
 /// boundaries.
 ///
-/// Exit codes: 0 success; 1 content errors (the diagnostics say where and what to do);
-/// 2 usage, configuration, template or I/O failure.
+/// Exit codes: 0 success; 1 errors in the site's files, content or sitrep.toml (the
+/// diagnostics say where and what to do); 2 usage, template, geodata or I/O failure;
+/// 130 interrupted (Ctrl-C).
 #[derive(Debug, Parser)]
 #[command(name = "sitrep", version, about, long_about)]
 pub struct Cli {

@@ -19,10 +19,13 @@ use super::{
 };
 use crate::diagnostic::{line_column, Diagnostic};
 
-/// At most this many diagnostics for one file.
+/// At most this many diagnostics are shown for one file: the first in the file, then one that
+/// says how many more were found.
 const MAX_DIAGNOSTICS: usize = 20;
+/// How many are looked for (serde meets them in its own order, not the file's).
+const MAX_FOUND: usize = 100;
 /// Each round reports an error or puts a stand-in in; a safeguard against endless rounds.
-const MAX_ROUNDS: usize = 4 * MAX_DIAGNOSTICS;
+const MAX_ROUNDS: usize = 4 * MAX_FOUND;
 /// Values tried, in order, for a field that must be present (as `missing_fields` does).
 const STAND_INS: [&str; 6] = ["\"\"", "2000-01-01", "0", "0.0", "[]", "{}"];
 
@@ -111,12 +114,29 @@ pub(super) fn record_diagnostics<T: serde::de::DeserializeOwned>(
             break;
         }
         found.push(d);
-        if found.len() >= MAX_DIAGNOSTICS {
+        if found.len() >= MAX_FOUND {
             break;
         }
     }
     // Serde reads a table's keys in name order, not as written: told as written.
     found.sort_by_key(|d| (d.line, d.column));
+    if found.len() > MAX_DIAGNOSTICS {
+        let more = found.len() - MAX_DIAGNOSTICS;
+        let counted = if found.len() == MAX_FOUND {
+            format!("at least {more}")
+        } else {
+            more.to_string()
+        };
+        found.truncate(MAX_DIAGNOSTICS);
+        found.push(
+            Diagnostic::error(
+                path,
+                "more-mistakes",
+                format!("{counted} more mistakes in this file are not shown"),
+            )
+            .with_hint("fix the ones above, then run `sitrep check` again"),
+        );
+    }
     found
 }
 

@@ -1175,6 +1175,21 @@ mod tests {
     }
 
     #[test]
+    fn past_twenty_mistakes_the_first_in_the_file_are_shown_and_the_rest_counted() {
+        let bogus: String = (0..25).map(|i| format!("bogus{i} = 1\n")).collect();
+        let found = incident_errors(&[("summary = \"S\"\n", &format!("summary = \"S\"\n{bogus}"))]);
+        assert_eq!(found.len(), 21, "{found:#?}");
+        // Lines 7 to 26 in order (serde meets bogus10 before bogus5), then the count.
+        let lines: Vec<usize> = found[..20].iter().map(|d| d.line).collect();
+        assert_eq!(lines, (7..27).collect::<Vec<_>>());
+        assert_eq!(found[20].kind, "more-mistakes");
+        assert_eq!(
+            found[20].message,
+            "5 more mistakes in this file are not shown"
+        );
+    }
+
+    #[test]
     fn an_unknown_dotted_key_is_blanked_whole_and_the_search_goes_on() {
         let found = incident_errors(&[
             ("summary = \"S\"", "summary = \"S\"\nbogus.key = 1"),

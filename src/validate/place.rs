@@ -351,6 +351,31 @@ fn place_abroad(
     let iso = &regions.regions[country].country;
     let location = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
     let located = regions.locate_province(ctx.layers, iso, lon, lat);
+    if located.is_none() || (province.is_some() && located != province) {
+        // Outside the country, but inside it with lat and lon swapped: say so.
+        let inside = |lon: f64, lat: f64| {
+            (-90.0..=90.0).contains(&lat)
+                && regions
+                    .distance_km(ctx.layers, country, lon, lat)
+                    .is_some_and(|d| d <= COUNTRY_TOLERANCE_KM)
+        };
+        let swapped = || !inside(lon, lat) && inside(lat, lon);
+        if let Some(loc) = raw.location.as_ref().filter(|_| swapped()) {
+            diags.push(
+                loaded
+                    .error_on(
+                        &loc.get_ref().lat,
+                        "coordinates-swapped",
+                        format!(
+                            "lat {lat} and lon {lon} look swapped: swapped, the point falls inside {}",
+                            regions.regions[country].name
+                        ),
+                    )
+                    .with_hint(format!("write lat = {lon} and lon = {lat}")),
+            );
+            return None;
+        }
+    }
     if let (Some(p), Some(pfield)) = (province, raw.province.as_ref()) {
         if located == Some(p) {
             return None;

@@ -572,7 +572,63 @@ fn explain_wrong_type(
             format!("put it in double quotes: \"{covered}\""),
         ));
     }
-    None
+    // Any other pair, in plain words rather than serde's type names.
+    let (wanted, how) = plain_expected(expected, key.unwrap_or("field"))?;
+    Some((
+        format!("{field} must be {wanted}, not {}", plain_found(found)),
+        how,
+    ))
+}
+
+/// What serde's "invalid type" message found, in plain words.
+fn plain_found(found: &str) -> &'static str {
+    match found.split([' ', '`']).next().unwrap_or("") {
+        "sequence" => "a list",
+        "map" => "a table",
+        "string" => "text",
+        "integer" | "floating" => "a number",
+        "boolean" => "true or false",
+        _ => "a value of another kind",
+    }
+}
+
+/// What serde expected, in plain words, with how to write it; `None` for a type without a
+/// plain name (the generic hint then stands).
+fn plain_expected(expected: &str, key: &str) -> Option<(&'static str, String)> {
+    const NUMBERS: [&str; 11] = [
+        "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
+    ];
+    Some(if NUMBERS.contains(&expected) {
+        let example = match key {
+            "lat" | "lon" => "30.1798 (decimal degrees)",
+            _ => "12",
+        };
+        (
+            "a number",
+            format!("write a plain number, e.g. {key} = {example}"),
+        )
+    } else if expected == "a string" {
+        ("text in quotes", format!("write {key} = \"…\""))
+    } else if expected == "a sequence" {
+        ("a list", format!("write {key} = [\"…\", \"…\"]"))
+    } else if expected == "a boolean" {
+        (
+            "true or false",
+            format!("write {key} = true or {key} = false"),
+        )
+    } else if expected.contains("datetime") || expected.contains("date") {
+        (
+            "a date",
+            format!("write {key} = 2024-05-03, without quotes"),
+        )
+    } else if expected.starts_with("struct ") || expected == "a map" {
+        (
+            "a table",
+            format!("write its fields under a [{key}] header, or as {key} = {{ … }}"),
+        )
+    } else {
+        return None;
+    })
 }
 
 /// Fields that are one table (`[name]`) and lists of tables (`[[name]]`), in the records and
@@ -1187,6 +1243,27 @@ mod tests {
             found[20].message,
             "5 more mistakes in this file are not shown"
         );
+    }
+
+    #[test]
+    fn other_wrong_types_are_told_in_plain_words() {
+        let found = incident_errors(&[
+            ("lat = 31.5", "lat = [1.0]"),
+            ("lon = 74.3", "lon = { a = 1 }"),
+        ]);
+        let told: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            told,
+            [
+                "`lat` must be a number, not a list",
+                "`lon` must be a number, not a table"
+            ]
+        );
+        assert!(found
+            .iter()
+            .all(|d| !d.hint.as_deref().unwrap_or("").contains("f64")));
+        let found = incident_errors(&[("tags = [\"market\"]", "tags = { a = 1 }")]);
+        assert_eq!(found[0].message, "`tags` must be a list, not a table");
     }
 
     #[test]

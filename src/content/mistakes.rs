@@ -63,6 +63,15 @@ pub(super) fn record_diagnostics<T: serde::de::DeserializeOwned>(
                     Some(index) => work.stand_in::<T>(index),
                     // Really missing, reported: stand in below the table's header.
                     None => match (at, error.span()) {
+                        // Missing from an inline table (serde points at its `{`).
+                        (_, Some(span))
+                            if work
+                                .toml()
+                                .get(span.clone())
+                                .is_some_and(|t| t.starts_with('{')) =>
+                        {
+                            work.missing_in_inline::<T>(span.start, field)
+                        }
                         (Some(at @ (TableAt::Table(_) | TableAt::ArrayEntry(..))), Some(span)) => {
                             work.missing_below_header::<T>(&at, span.start, field)
                         }
@@ -161,7 +170,8 @@ struct Blanked {
     key: String,
     /// Position in `file` where the stand-in goes.
     at: usize,
-    /// What follows the stand-in: `,` in an inline table, a newline below a header.
+    /// What follows the stand-in: `,` or a blank in an inline table, a newline below a
+    /// header, nothing in place of an entry of a table.
     after: &'static str,
 }
 
@@ -303,17 +313,42 @@ impl Working {
         index: usize,
     ) -> Option<Result<(), toml::de::Error>> {
         let b = self.blanked.remove(index);
+        // In an inline table the stand-in is separated from its neighbours by commas, whatever
+        // of them was blanked or stood in for already.
+        let inline = !matches!(b.after, "" | "\n");
+        let (before, after) = if !inline {
+            ("", b.after)
+        } else {
+            let prev = self
+                .file
+                .get(..b.at)
+                .and_then(|t| t.trim_end().chars().last());
+            let next = self
+                .file
+                .get(b.at..)
+                .and_then(|t| t.trim_start().chars().next());
+            (
+                if matches!(prev, Some('{' | ',')) {
+                    ""
+                } else {
+                    ", "
+                },
+                if next == Some('}') { " " } else { ", " },
+            )
+        };
         for value in STAND_INS {
-            let text = format!("{} = {value}{}", b.key, b.after);
+            let text = format!("{before}{} = {value}{after}", b.key);
             let at = self.table_of_at(b.at);
             self.insert(b.at, &text);
             let result = self.read::<T>();
             let refused = match &result {
                 Ok(()) => false,
                 Err(e) => {
+                    // An error in the stand-in itself (a missing field's span may hold it:
+                    // an inline table's is the whole table).
                     let inside = e.span().is_some_and(|s| {
-                        let s = (s.start + self.offset)..(s.end + self.offset);
-                        s.start < b.at + text.len() && b.at < s.end.max(s.start + 1)
+                        let start = s.start + self.offset;
+                        (b.at..b.at + text.len()).contains(&start)
                     });
                     let again = missing_field(e.message()) == Some(b.field.as_str())
                         && table_at(self.toml(), e.span()) == at;
@@ -355,6 +390,29 @@ impl Working {
         }
         let index = self.ours(field, Some(at))?;
         self.stand_in::<T>(index)
+    }
+
+    /// After `field` was reported missing from the inline table opening at `brace` (in the
+    /// TOML), puts a stand-in for it first in that table.
+    fn missing_in_inline<T: serde::de::DeserializeOwned>(
+        &mut self,
+        brace: usize,
+        field: &str,
+    ) -> Option<Result<(), toml::de::Error>> {
+        let inside = self.toml().get(brace + 1..)?;
+        let empty = inside.trim_start().starts_with('}');
+        let key = if super::is_plain_key(field) {
+            field.to_string()
+        } else {
+            format!("{field:?}")
+        };
+        self.blanked.push(Blanked {
+            field: field.to_string(),
+            key,
+            at: brace + 1 + self.offset,
+            after: if empty { " " } else { ", " },
+        });
+        self.stand_in::<T>(self.blanked.len() - 1)
     }
 
     /// The entry of the TOML that `span` (an error's, in the TOML) falls in: the innermost
@@ -506,13 +564,20 @@ fn collect_entries(
     for (key, value) in table.iter() {
         let (k, v) = (key.span(), value.span());
         let between = toml.get(k.end..v.start).map(str::trim);
-        let start = dotted.unwrap_or(k.start);
+        // A dotted key (`location.lat = …`) starts at its first part, on this entry's line:
+        // the table's own key span is that of the first line that named it.
+        let start = match dotted {
+            Some(_) => dotted_key_start(toml, k.start),
+            None => k.start,
+        };
         match between {
             Some("=") => {
                 let written = toml.get(start..k.end).unwrap_or("").to_string();
                 let mut range = start..v.end;
+                // Inline entries are followed by a comma or a blank; others by nothing.
                 let mut after = "";
                 if inline {
+                    after = " ";
                     range.end = after_comma(toml, v.end);
                     if range.end != v.end {
                         after = ",";
@@ -552,6 +617,25 @@ fn collect_entries(
             },
         }
     }
+}
+
+/// Where the dotted key whose last part starts at `last` begins: back over key characters,
+/// dots, quotes and blanks, to the line start, a `{` or a `,`.
+fn dotted_key_start(toml: &str, last: usize) -> usize {
+    let bytes = toml.as_bytes();
+    let mut i = last.min(bytes.len());
+    while i > 0 {
+        let c = bytes[i - 1];
+        if c.is_ascii_alphanumeric() || c >= 0x80 || b"_-.\"' \t".contains(&c) {
+            i -= 1;
+        } else {
+            break;
+        }
+    }
+    while i < last && matches!(bytes[i], b' ' | b'\t') {
+        i += 1;
+    }
+    i
 }
 
 /// The items of a list written inline: each with its comma.

@@ -420,6 +420,17 @@ enum Owner<'a> {
 
 impl<'a> Owner<'a> {
     fn of(before: &'a str) -> Owner<'a> {
+        // `… key = ` right before the value, also inside an inline table (`{ a = 1, key = `)
+        // or with a dotted key (`location.lat = `: the field is `lat`).
+        if let Some(head) = before.trim_end().strip_suffix('=') {
+            let key = head.rsplit(['{', ',', '[']).next().unwrap_or(head).trim();
+            let last = key.rsplit('.').next().unwrap_or(key).trim();
+            return if is_plain_key(last) {
+                Owner::Key(last)
+            } else {
+                Owner::Unknown
+            };
+        }
         let Some((key, rest)) = before.split_once('=') else {
             return Owner::Unknown;
         };
@@ -1264,6 +1275,66 @@ mod tests {
             .all(|d| !d.hint.as_deref().unwrap_or("").contains("f64")));
         let found = incident_errors(&[("tags = [\"market\"]", "tags = { a = 1 }")]);
         assert_eq!(found[0].message, "`tags` must be a list, not a table");
+    }
+
+    #[test]
+    fn mistakes_in_inline_tables_are_all_found_and_named_by_their_key() {
+        // A field missing from an inline entry, then mistakes after it.
+        let found = incident_errors(&[
+            (
+                "summary = \"S\"",
+                "summary = \"S\"\nperpetrators = [{ actor = \"ttp\", by = \"x\" }]\nupdated = \"2024-06-01\"",
+            ),
+            ("[[perpetrators]]\nactor = \"ttp\"\nattribution = \"claimed\"\n", ""),
+            ("publisher = \"P\"", "publisher = 5"),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (7, 17, "missing-field"),
+                (8, 11, "wrong-type"),
+                (13, 13, "wrong-type")
+            ],
+            "{found:#?}"
+        );
+        // Two inline entries, every value wrong: each told, by its own key.
+        let found = incident_errors(&[
+            ("[[sources]]\npublisher = \"P\"\ntitle = \"S\"\n", ""),
+            (
+                "summary = \"S\"",
+                "summary = \"S\"\nsources = [{ publisher = 1, title = 2 }, { publisher = 3, title = \"b\" }]",
+            ),
+        ]);
+        assert_eq!(
+            places(&found),
+            [
+                (7, 26, "wrong-type"),
+                (7, 37, "wrong-type"),
+                (7, 56, "wrong-type")
+            ],
+            "{found:#?}"
+        );
+        assert_eq!(found[1].message, "`title` must be text in quotes");
+    }
+
+    #[test]
+    fn dotted_keys_of_one_table_on_several_lines_are_blanked_one_at_a_time() {
+        let found = incident_errors(&[
+            ("[location]\nlat = 31.5\nlon = 74.3\n", ""),
+            (
+                "summary = \"S\"",
+                "summary = \"S\"\nlocation.lat = \"33.5\"\nlocation.lon = 71.0\nlocation.extra = 1",
+            ),
+        ]);
+        assert_eq!(
+            places(&found),
+            [(7, 16, "wrong-type"), (9, 10, "unknown-field")],
+            "{found:#?}"
+        );
+        assert_eq!(
+            found[0].message,
+            "`lat` must be a number, not text in quotes"
+        );
     }
 
     #[test]

@@ -419,8 +419,7 @@ pub fn build(
         bytes: report.bytes,
         warnings: geo
             .warnings
-            .iter()
-            .cloned()
+            .into_iter()
             .chain(generated.diagnostics)
             .collect(),
     };

@@ -44,6 +44,29 @@ fn placeholders_at(text: &str, prefixes: &[&str]) -> BTreeSet<(u64, String)> {
         .collect()
 }
 
+/// `check` fails on `relative` with exactly the placeholders on the lines of `text` that
+/// start with `prefixes`.
+fn assert_only_placeholders(site: &Path, relative: &str, text: &str, prefixes: &[&str]) {
+    let (code, doc) = check_json(site, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        diagnostics_in(&doc, relative),
+        placeholders_at(text, prefixes),
+        "{doc:#}"
+    );
+}
+
+/// `check` passes with as many diagnostics as the fixture alone gives.
+fn assert_passes_with_nothing_new(site: &Path, baseline_count: usize) {
+    let (code, doc) = check_json(site, &[]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        doc["diagnostics"].as_array().unwrap().len(),
+        baseline_count,
+        "{doc:#}"
+    );
+}
+
 /// Does what a contributor does: replaces every TODO value with real text.
 fn fill(text: &str, replacements: &[(&str, &str)]) -> String {
     let mut out = Vec::new();
@@ -116,9 +139,9 @@ fn a_new_incident_passes_check_once_its_placeholders_are_filled() {
     let text = std::fs::read_to_string(&path).unwrap();
 
     // Unfilled: exactly the placeholders are errors, each on its own line.
-    let (code, doc) = check_json(&site, &[]);
-    assert_eq!(code, 1);
-    let expected = placeholders_at(
+    assert_only_placeholders(
+        &site,
+        relative,
         &text,
         &[
             "type = ",
@@ -127,7 +150,6 @@ fn a_new_incident_passes_check_once_its_placeholders_are_filled() {
             "title = \"TODO\"",
         ],
     );
-    assert_eq!(diagnostics_in(&doc, relative), expected, "{doc:#}");
 
     // Filled: check passes with nothing new, and build publishes the incident.
     let filled = fill(
@@ -139,13 +161,7 @@ fn a_new_incident_passes_check_once_its_placeholders_are_filled() {
         ],
     );
     std::fs::write(&path, filled).unwrap();
-    let (code, doc) = check_json(&site, &[]);
-    assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(
-        doc["diagnostics"].as_array().unwrap().len(),
-        baseline_count,
-        "{doc:#}"
-    );
+    assert_passes_with_nothing_new(&site, baseline_count);
     let out = run_sitrep(&site, &["build"]);
     assert!(
         out.status.success(),
@@ -239,9 +255,9 @@ fn a_new_incident_abroad_asks_for_a_location_and_passes_check_once_filled() {
     assert!(text.contains("country = \"AFG\"") && !text.contains("\ndistrict"));
 
     // Unfilled: the placeholders, and the location's 0, 0, are the errors.
-    let (code, doc) = check_json(&site, &[]);
-    assert_eq!(code, 1);
-    let expected = placeholders_at(
+    assert_only_placeholders(
+        &site,
+        relative,
         &text,
         &[
             "type = ",
@@ -251,7 +267,6 @@ fn a_new_incident_abroad_asks_for_a_location_and_passes_check_once_filled() {
             "title = \"TODO\"",
         ],
     );
-    assert_eq!(diagnostics_in(&doc, relative), expected, "{doc:#}");
 
     // Filled with a point in the fixture's Afghanistan: check passes with nothing new.
     let filled = fill(
@@ -268,13 +283,7 @@ fn a_new_incident_abroad_asks_for_a_location_and_passes_check_once_filled() {
         ],
     );
     std::fs::write(&path, filled).unwrap();
-    let (code, doc) = check_json(&site, &[]);
-    assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(
-        doc["diagnostics"].as_array().unwrap().len(),
-        baseline_count,
-        "{doc:#}"
-    );
+    assert_passes_with_nothing_new(&site, baseline_count);
 }
 
 #[test]

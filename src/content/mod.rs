@@ -456,6 +456,11 @@ fn is_plain_key(key: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// The Rust number types serde names in "expected …".
+const NUMBER_TYPES: [&str; 11] = [
+    "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
+];
+
 /// A plain message and hint for serde's "invalid type" errors, from the message and what
 /// `span` of the file `text` holds: a value (named by its key or its list), a table header or
 /// a name in one. `None` when the error is not one of these; the generic hint stands.
@@ -514,10 +519,7 @@ fn explain_wrong_type(
     let rest = message.strip_prefix("invalid type: ")?;
     let (found, expected) = rest.rsplit_once(", expected ")?;
     let found_text = found.starts_with("string");
-    let number = [
-        "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
-    ]
-    .contains(&expected);
+    let number = NUMBER_TYPES.contains(&expected);
     if found_text && number {
         let text = unquote(covered);
         // Only where the text is a number already; "30°10′47″N" is not one.
@@ -606,10 +608,7 @@ fn plain_found(found: &str) -> &'static str {
 /// What serde expected, in plain words, with how to write it; `None` for a type without a
 /// plain name (the generic hint then stands).
 fn plain_expected(expected: &str, key: &str) -> Option<(&'static str, String)> {
-    const NUMBERS: [&str; 11] = [
-        "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "usize",
-    ];
-    Some(if NUMBERS.contains(&expected) {
+    Some(if NUMBER_TYPES.contains(&expected) {
         let example = match key {
             "lat" | "lon" => "30.1798 (decimal degrees)",
             _ => "12",

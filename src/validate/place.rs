@@ -6,6 +6,7 @@ use super::{placeholder, term_hint, Lookup};
 use crate::content::{Loaded, RawIncident};
 use crate::diagnostic::Diagnostic;
 use crate::regions::{Level, RegionTree};
+use toml::Spanned;
 
 /// Points this far outside their declared district are still accepted (border tolerance).
 pub const BORDER_TOLERANCE_KM: f64 = 1.0;
@@ -134,17 +135,19 @@ pub fn place(
                     .with_hint("give the place's latitude and longitude in decimal degrees (WGS84), read off a map"),
             );
         } else if lat_ok && lon_ok {
-            if home
-                && ctx.regions.locate_district(ctx.layers, lon, lat).is_none()
-                && ctx.regions.locate_district(ctx.layers, lat, lon).is_some()
-            {
-                diags.push(
-                    loaded
-                        .error_on(&loc.lat, "coordinates-swapped", format!("lat {lat} and lon {lon} look swapped: swapped, the point falls inside {}", ctx.regions.regions[ctx.regions.locate_district(ctx.layers, lat, lon).unwrap_or(country)].name))
-                        .with_hint(format!("write lat = {lon} and lon = {lat}")),
-                );
-            } else {
-                point = Some((lon, lat));
+            // In no district as written, in one swapped.
+            let swapped_into = (home
+                && ctx.regions.locate_district(ctx.layers, lon, lat).is_none())
+            .then(|| ctx.regions.locate_district(ctx.layers, lat, lon))
+            .flatten();
+            match swapped_into {
+                Some(district) => diags.push(swapped(
+                    loaded,
+                    &loc.lat,
+                    (lat, lon),
+                    &ctx.regions.regions[district].name,
+                )),
+                None => point = Some((lon, lat)),
             }
         }
     }
@@ -339,6 +342,24 @@ pub fn place(
 /// Checks the point of an incident abroad against its province (where the geodata has
 /// provinces for its country) and its country's outline; returns the province the point is
 /// in when none was named.
+/// A `coordinates-swapped` error on `lat_field`: swapped, the point falls inside `place`.
+fn swapped(
+    loaded: &Loaded<RawIncident>,
+    lat_field: &Spanned<f64>,
+    (lat, lon): (f64, f64),
+    place: &str,
+) -> Diagnostic {
+    loaded
+        .error_on(
+            lat_field,
+            "coordinates-swapped",
+            format!(
+                "lat {lat} and lon {lon} look swapped: swapped, the point falls inside {place}"
+            ),
+        )
+        .with_hint(format!("write lat = {lon} and lon = {lat}"))
+}
+
 fn place_abroad(
     loaded: &Loaded<RawIncident>,
     ctx: &Lookup,
@@ -351,28 +372,25 @@ fn place_abroad(
     let iso = &regions.regions[country].country;
     let location = raw.location.as_ref().map(|l| l.span()).unwrap_or(0..0);
     let located = regions.locate_province(ctx.layers, iso, lon, lat);
-    if located.is_none() || (province.is_some() && located != province) {
+    // Not where it says: how far from the country's outline (measured once; the same figure
+    // tells a point outside the country below).
+    let misplaced = located.is_none() || (province.is_some() && located != province);
+    let distance = misplaced
+        .then(|| regions.distance_km(ctx.layers, country, lon, lat))
+        .flatten();
+    if misplaced && distance.is_none_or(|d| d > COUNTRY_TOLERANCE_KM) {
         // Outside the country, but inside it with lat and lon swapped: say so.
-        let inside = |lon: f64, lat: f64| {
-            (-90.0..=90.0).contains(&lat)
-                && regions
-                    .distance_km(ctx.layers, country, lon, lat)
-                    .is_some_and(|d| d <= COUNTRY_TOLERANCE_KM)
-        };
-        let swapped = || !inside(lon, lat) && inside(lat, lon);
-        if let Some(loc) = raw.location.as_ref().filter(|_| swapped()) {
-            diags.push(
-                loaded
-                    .error_on(
-                        &loc.get_ref().lat,
-                        "coordinates-swapped",
-                        format!(
-                            "lat {lat} and lon {lon} look swapped: swapped, the point falls inside {}",
-                            regions.regions[country].name
-                        ),
-                    )
-                    .with_hint(format!("write lat = {lon} and lon = {lat}")),
-            );
+        let swapped_inside = (-90.0..=90.0).contains(&lon)
+            && regions
+                .distance_km(ctx.layers, country, lat, lon)
+                .is_some_and(|d| d <= COUNTRY_TOLERANCE_KM);
+        if let Some(loc) = raw.location.as_ref().filter(|_| swapped_inside) {
+            diags.push(swapped(
+                loaded,
+                &loc.get_ref().lat,
+                (lat, lon),
+                &regions.regions[country].name,
+            ));
             return None;
         }
     }
@@ -413,7 +431,6 @@ fn place_abroad(
     if located.is_some() {
         return located;
     }
-    let distance = regions.distance_km(ctx.layers, country, lon, lat);
     if let Some(distance) = distance.filter(|&d| d > COUNTRY_TOLERANCE_KM) {
         diags.push(
             loaded
